@@ -1,0 +1,3 @@
+module github.com/nimbus-cloud/nimbus
+
+go 1.26
