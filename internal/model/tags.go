@@ -12,9 +12,12 @@ type Struct struct {
 	Type    reflect.Type
 	XMLName string
 	XMLNS   string
-	Union   bool
-	Error   string // error code when the structure is an error shape
-	Fields  []*Field
+	// XMLNSPrefix is the prefix the namespace is declared with (xsi for
+	// S3's Grantee).
+	XMLNSPrefix string
+	Union       bool
+	Error       string // error code when the structure is an error shape
+	Fields      []*Field
 	// Payload is the index in Fields of the payload member, or -1.
 	Payload int
 	byName  map[string]*Field
@@ -79,6 +82,8 @@ func parseStruct(t reflect.Type) *Struct {
 					s.XMLName = v
 				case "xmlns":
 					s.XMLNS = v
+				case "xmlnsprefix":
+					s.XMLNSPrefix = v
 				case "union":
 					s.Union = true
 				case "error":
