@@ -62,12 +62,15 @@ type crc64NVME struct{ crc uint64 }
 // CRC64NVME; Sum appends it big-endian.
 func NewCRC64NVME() hash.Hash64 { return &crc64NVME{} }
 
-func (c *crc64NVME) Write(p []byte) (int, error) { c.crc = UpdateCRC64NVME(c.crc, p); return len(p), nil }
-func (c *crc64NVME) Sum64() uint64               { return c.crc }
-func (c *crc64NVME) Sum(b []byte) []byte         { return binary.BigEndian.AppendUint64(b, c.crc) }
-func (c *crc64NVME) Reset()                      { c.crc = 0 }
-func (c *crc64NVME) Size() int                   { return 8 }
-func (c *crc64NVME) BlockSize() int              { return 1 }
+func (c *crc64NVME) Write(p []byte) (int, error) {
+	c.crc = UpdateCRC64NVME(c.crc, p)
+	return len(p), nil
+}
+func (c *crc64NVME) Sum64() uint64       { return c.crc }
+func (c *crc64NVME) Sum(b []byte) []byte { return binary.BigEndian.AppendUint64(b, c.crc) }
+func (c *crc64NVME) Reset()              { c.crc = 0 }
+func (c *crc64NVME) Size() int           { return 8 }
+func (c *crc64NVME) BlockSize() int      { return 1 }
 
 // gf2 does polynomial arithmetic modulo one CRC polynomial, in the reflected
 // representation where the highest bit is x^0. Combining CRCs needs
