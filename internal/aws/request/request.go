@@ -29,6 +29,11 @@ type Info struct {
 	// not describe (S3 POST policy forms, website hosting, CORS).
 	HTTP *http.Request
 
+	// Trailer returns the trailing headers of an aws-chunked request body
+	// (for example x-amz-checksum-crc32). They are known only after the
+	// body was read to its end. Nil when the request has no trailer.
+	Trailer func() http.Header
+
 	// Status overrides the HTTP status of a successful response (S3's 206
 	// for a ranged GET). Zero keeps the operation's default.
 	Status int
