@@ -1,0 +1,82 @@
+package s3
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"log/slog"
+	"time"
+
+	"github.com/nimbus-cloud/nimbus/internal/api/s3api"
+	"github.com/nimbus-cloud/nimbus/internal/storage"
+)
+
+// Deps are what the S3 service needs from the rest of Nimbus.
+type Deps struct {
+	Store storage.Backend
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	Log *slog.Logger
+}
+
+// Service implements the S3 API on the state engine.
+type Service struct {
+	s3api.Unimplemented
+
+	db    storage.Backend
+	blobs storage.BlobStore
+	now   func() time.Time
+	clock *clock
+	log   *slog.Logger
+}
+
+var _ s3api.API = (*Service)(nil)
+
+// New returns the S3 service.
+func New(d Deps) *Service {
+	now := d.Now
+	if now == nil {
+		now = time.Now
+	}
+	log := d.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Service{db: d.Store, blobs: d.Store.Blobs(), now: now, clock: &clock{now: now}, log: log}
+}
+
+// releaseBlobs deletes the blobs of versions that a committed transaction
+// removed. A failure only leaks disk space, so it is logged, not returned.
+func (s *Service) releaseBlobs(segs []segment) {
+	for _, sg := range segs {
+		if err := s.blobs.Delete(sg.Blob); err != nil {
+			s.log.Warn("s3: releasing blob", "blob", sg.Blob, "err", err)
+		}
+	}
+}
+
+// canonicalID is the S3 canonical user id of an account: 64 hex digits,
+// stable for the account.
+func canonicalID(account string) string {
+	sum := sha256.Sum256([]byte("nimbus-canonical-user:" + account))
+	return hex.EncodeToString(sum[:])
+}
+
+func ownerOf(account string) *s3api.Owner {
+	id := canonicalID(account)
+	name := "nimbus"
+	return &s3api.Owner{ID: &id, DisplayName: &name}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
+
+// contextDone lets long loops stop when the client went away.
+func contextDone(ctx context.Context) bool { return ctx.Err() != nil }
