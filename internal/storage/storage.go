@@ -7,6 +7,7 @@
 package storage
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -18,6 +19,9 @@ var ErrNotFound = errors.New("storage: not found")
 
 // ErrClosed is returned after Close.
 var ErrClosed = errors.New("storage: closed")
+
+// ErrReadOnly is returned by Put and Delete in a View.
+var ErrReadOnly = errors.New("storage: read-only transaction")
 
 // Backend is the metadata engine. Transactions are serializable. An Update
 // that returned nil is durable against a crash of the process (kill -9); with
@@ -51,10 +55,11 @@ type Tx interface {
 	Writable() bool
 }
 
-// Range selects keys for Scan. Every field is optional.
+// Range selects keys for Scan. Every field is optional; an empty slice is
+// the same as an absent one.
 type Range struct {
 	Prefix []byte
-	// Start is the first key to visit (inclusive); with Reverse, the last
+	// Start is the first key to visit (inclusive); with Reverse, the first
 	// key visited is the greatest key <= Start.
 	Start []byte
 	// After skips keys <= After (keys >= After with Reverse).
@@ -103,4 +108,101 @@ type Options struct {
 	Ephemeral bool
 	// Fsync makes every commit durable against power loss (slower).
 	Fsync bool
+}
+
+// Bound is one end of the key interval a Range selects. A nil Key means the
+// interval is open on that side.
+type Bound struct {
+	Key       []byte
+	Inclusive bool
+}
+
+// Interval turns r into the interval [lo, hi] of keys a Scan visits, so
+// that an engine only has to seek to one end and walk towards the other.
+// A prefix p becomes p <= key < successor(p); Start and After bound the end
+// the scan starts from (lo, or hi with Reverse). Where two bounds meet at
+// the same key the tighter (exclusive) one wins.
+func (r Range) Interval() (lo, hi Bound) {
+	if len(r.Prefix) > 0 {
+		lo = Bound{Key: r.Prefix, Inclusive: true}
+		hi = Bound{Key: prefixSuccessor(r.Prefix)}
+	}
+	if r.Reverse {
+		if len(r.Start) > 0 {
+			hi = tighterHigh(hi, Bound{Key: r.Start, Inclusive: true})
+		}
+		if len(r.After) > 0 {
+			hi = tighterHigh(hi, Bound{Key: r.After})
+		}
+	} else {
+		if len(r.Start) > 0 {
+			lo = tighterLow(lo, Bound{Key: r.Start, Inclusive: true})
+		}
+		if len(r.After) > 0 {
+			lo = tighterLow(lo, Bound{Key: r.After})
+		}
+	}
+	return lo, hi
+}
+
+// AboveLow reports whether key lies on the inside of the lower bound b.
+func (b Bound) AboveLow(key []byte) bool {
+	if b.Key == nil {
+		return true
+	}
+	c := bytes.Compare(key, b.Key)
+	return c > 0 || (c == 0 && b.Inclusive)
+}
+
+// BelowHigh reports whether key lies on the inside of the upper bound b.
+func (b Bound) BelowHigh(key []byte) bool {
+	if b.Key == nil {
+		return true
+	}
+	c := bytes.Compare(key, b.Key)
+	return c < 0 || (c == 0 && b.Inclusive)
+}
+
+func tighterLow(a, b Bound) Bound {
+	if a.Key == nil {
+		return b
+	}
+	switch c := bytes.Compare(a.Key, b.Key); {
+	case c > 0:
+		return a
+	case c < 0:
+		return b
+	case !a.Inclusive:
+		return a
+	}
+	return b
+}
+
+func tighterHigh(a, b Bound) Bound {
+	if a.Key == nil {
+		return b
+	}
+	switch c := bytes.Compare(a.Key, b.Key); {
+	case c < 0:
+		return a
+	case c > 0:
+		return b
+	case !a.Inclusive:
+		return a
+	}
+	return b
+}
+
+// prefixSuccessor returns the least key greater than every key with prefix
+// p, or nil when there is none (p is all 0xff bytes).
+func prefixSuccessor(p []byte) []byte {
+	for i := len(p) - 1; i >= 0; i-- {
+		if p[i] != 0xff {
+			s := make([]byte, i+1)
+			copy(s, p)
+			s[i]++
+			return s
+		}
+	}
+	return nil
 }

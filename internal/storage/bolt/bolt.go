@@ -1,0 +1,288 @@
+// Package bolt is the embedded on-disk storage engine: metadata in one
+// bbolt file, <dir>/meta.db (one bbolt bucket per table, created on first
+// Put), and blobs as files under <dir>/blobs/ (package blobfs).
+//
+// # Durability
+//
+// storage.Backend promises that an Update that returned nil survives kill -9
+// of the process, and with Options.Fsync a power loss too. bbolt commits by
+// writing the new pages and then the meta page with pwrite(2) before Commit
+// returns; once pwrite returns, the bytes are in the kernel's page cache,
+// which belongs to the kernel, not to the process, and reaches the disk
+// even if the process is killed the next instant. The meta page carries a
+// checksum and bbolt keeps two of them, so a kill between the page writes
+// and the meta write leaves the previous commit intact.
+//
+// fsync is what protects against a crash of the machine itself (power
+// loss, kernel panic), and it costs a disk flush per commit (milliseconds
+// on many disks). Nimbus is a local emulator whose usual failure is a killed
+// process, so by default the database is opened with NoSync and NoGrowSync:
+// a small Update costs tens of microseconds. Options.Fsync turns both off,
+// so every commit is fdatasync'ed (and blobs fsync'ed with their
+// directories) before it returns.
+//
+// The free-page list is not written on commit (NoFreelistSync): bbolt
+// rebuilds it by scanning the file at open, which makes commits cheaper and
+// costs a moment at startup.
+//
+// # Memory
+//
+// bbolt reads through a shared read-only mmap of the file; the mapping is
+// reserved at 1 GiB up front (virtual address space only: resident memory
+// grows with the pages actually read). Reserving it means the file can grow
+// to 1 GiB without remapping, and a remap is the one moment a writer has to
+// wait for every open View to finish.
+package bolt
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+
+	"go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/nimbus-cloud/nimbus/internal/storage"
+	"github.com/nimbus-cloud/nimbus/internal/storage/blobfs"
+)
+
+// MetaFile is the name of the metadata database inside the data directory.
+const MetaFile = "meta.db"
+
+// lockTimeout bounds the wait for the file lock that keeps a second process
+// from opening the same data directory.
+const lockTimeout = 2 * time.Second
+
+var (
+	errKeyRequired = errors.New("bolt: key required")
+	errTxDone      = errors.New("bolt: transaction has ended")
+)
+
+// DB is the on-disk storage.Backend.
+type DB struct {
+	db     *bbolt.DB
+	blobs  *blobfs.Store
+	closed atomic.Bool
+}
+
+var _ storage.Backend = (*DB)(nil)
+
+// Open opens (creating it if needed) the store in opts.Dir.
+func Open(opts storage.Options) (*DB, error) {
+	if opts.Dir == "" {
+		return nil, errors.New("bolt: a data directory is required")
+	}
+	if opts.Ephemeral {
+		return nil, errors.New("bolt: the on-disk engine cannot be ephemeral")
+	}
+	if err := os.MkdirAll(opts.Dir, 0o700); err != nil {
+		return nil, fmt.Errorf("bolt: %w", err)
+	}
+	bopts := &bbolt.Options{
+		Timeout:        lockTimeout,
+		NoSync:         !opts.Fsync,
+		NoGrowSync:     !opts.Fsync,
+		NoFreelistSync: true,
+		FreelistType:   bbolt.FreelistMapType,
+	}
+	if math.MaxInt > math.MaxInt32 {
+		bopts.InitialMmapSize = 1 << 30
+	}
+	path := filepath.Join(opts.Dir, MetaFile)
+	bdb, err := bbolt.Open(path, 0o600, bopts)
+	if err != nil {
+		if errors.Is(err, berrors.ErrTimeout) {
+			return nil, fmt.Errorf("bolt: %s is in use by another process", path)
+		}
+		return nil, fmt.Errorf("bolt: opening %s: %w", path, err)
+	}
+	blobs, err := blobfs.Open(opts.Dir, opts.Fsync)
+	if err != nil {
+		bdb.Close()
+		return nil, err
+	}
+	return &DB{db: bdb, blobs: blobs}, nil
+}
+
+// Update runs fn in bbolt's single read-write transaction. fn must not call
+// Update, or wait for one, from inside a View or an Update (deadlock).
+func (d *DB) Update(ctx context.Context, fn func(tx storage.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if d.closed.Load() {
+		return storage.ErrClosed
+	}
+	return closedErr(d.db.Update(func(btx *bbolt.Tx) error {
+		t := &tx{btx: btx}
+		defer t.end()
+		return fn(t)
+	}))
+}
+
+// View runs fn in a bbolt read transaction, a snapshot of the last commit.
+func (d *DB) View(ctx context.Context, fn func(tx storage.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if d.closed.Load() {
+		return storage.ErrClosed
+	}
+	return closedErr(d.db.View(func(btx *bbolt.Tx) error {
+		t := &tx{btx: btx}
+		defer t.end()
+		return fn(t)
+	}))
+}
+
+// closedErr reports bbolt's "not open" (a Close that raced the call) as
+// storage.ErrClosed; fn's own errors pass through untouched.
+func closedErr(err error) error {
+	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
+		return storage.ErrClosed
+	}
+	return err
+}
+
+// Blobs returns the blob store under <dir>/blobs.
+func (d *DB) Blobs() storage.BlobStore { return d.blobs }
+
+// Close waits for running transactions and closes the database; closing
+// twice does nothing.
+func (d *DB) Close() error {
+	if d.closed.Swap(true) {
+		return nil
+	}
+	d.blobs.Close()
+	if err := d.db.Close(); err != nil {
+		return fmt.Errorf("bolt: %w", err)
+	}
+	return nil
+}
+
+type tx struct {
+	btx  *bbolt.Tx
+	done bool
+}
+
+// end makes later use of the Tx an error instead of a touch of freed
+// bbolt state.
+func (t *tx) end() { t.done = true }
+
+func (t *tx) Writable() bool { return t.btx.Writable() }
+
+func (t *tx) bucket(table string) *bbolt.Bucket {
+	return t.btx.Bucket([]byte(table))
+}
+
+func (t *tx) Get(table string, key []byte) ([]byte, error) {
+	if t.done {
+		return nil, errTxDone
+	}
+	b := t.bucket(table)
+	if b == nil {
+		return nil, storage.ErrNotFound
+	}
+	if v := b.Get(key); v != nil {
+		return v, nil
+	}
+	// bbolt's Get answers nil both for a missing key and, in some page
+	// layouts, for an empty value: the cursor tells them apart.
+	k, _ := b.Cursor().Seek(key)
+	if k == nil || !bytes.Equal(k, key) {
+		return nil, storage.ErrNotFound
+	}
+	return []byte{}, nil
+}
+
+// Put copies key and value: bbolt keeps the caller's slices until commit,
+// and callers may reuse their buffers.
+func (t *tx) Put(table string, key, value []byte) error {
+	if err := t.checkWrite(key); err != nil {
+		return err
+	}
+	b, err := t.btx.CreateBucketIfNotExists([]byte(table))
+	if err != nil {
+		return fmt.Errorf("bolt: table %q: %w", table, err)
+	}
+	buf := make([]byte, len(key)+len(value))
+	copy(buf, key)
+	copy(buf[len(key):], value)
+	if err := b.Put(buf[:len(key):len(key)], buf[len(key):]); err != nil {
+		return fmt.Errorf("bolt: %w", err)
+	}
+	return nil
+}
+
+func (t *tx) Delete(table string, key []byte) error {
+	if err := t.checkWrite(key); err != nil {
+		return err
+	}
+	b := t.bucket(table)
+	if b == nil {
+		return nil
+	}
+	if err := b.Delete(key); err != nil {
+		return fmt.Errorf("bolt: %w", err)
+	}
+	return nil
+}
+
+func (t *tx) checkWrite(key []byte) error {
+	switch {
+	case t.done:
+		return errTxDone
+	case !t.btx.Writable():
+		return storage.ErrReadOnly
+	case len(key) == 0:
+		return errKeyRequired
+	}
+	return nil
+}
+
+// Scan seeks to the end of the interval the scan starts from and walks
+// towards the other end, stopping at the first key outside it.
+func (t *tx) Scan(table string, r storage.Range, fn func(key, value []byte) bool) error {
+	if t.done {
+		return errTxDone
+	}
+	b := t.bucket(table)
+	if b == nil {
+		return nil
+	}
+	c := b.Cursor()
+	lo, hi := r.Interval()
+	var k, v []byte
+	if r.Reverse {
+		if hi.Key == nil {
+			k, v = c.Last()
+		} else if k, v = c.Seek(hi.Key); k == nil {
+			k, v = c.Last()
+		} else if !hi.BelowHigh(k) {
+			k, v = c.Prev()
+		}
+		for ; k != nil && lo.AboveLow(k); k, v = c.Prev() {
+			if !fn(k, v) {
+				break
+			}
+		}
+		return nil
+	}
+	if lo.Key == nil {
+		k, v = c.First()
+	} else if k, v = c.Seek(lo.Key); k != nil && !lo.AboveLow(k) {
+		k, v = c.Next()
+	}
+	for ; k != nil && hi.BelowHigh(k); k, v = c.Next() {
+		if !fn(k, v) {
+			break
+		}
+	}
+	return nil
+}
