@@ -49,7 +49,7 @@ type TableDescription struct {
 	ItemCount        *int64
 	TableName        *string
 	TableSizeBytes   *int64
-	DeletionProtect  *bool `aws:"name=DeletionProtectionEnabled"`
+	DeletionProtect  *bool      `aws:"name=DeletionProtectionEnabled"`
 	Archived         *time.Time `aws:"ts=iso8601"`
 	Modified         *time.Time `aws:"ts=rfc822"`
 	History          []time.Time
