@@ -313,3 +313,6 @@ func appendString(b []byte, s string) []byte {
 	b = append(b, s[start:]...)
 	return append(b, '"')
 }
+
+// AppendString appends s as a JSON string.
+func AppendString(b []byte, s string) []byte { return appendString(b, s) }
