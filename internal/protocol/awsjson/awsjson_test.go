@@ -218,8 +218,8 @@ func TestEncodeError(t *testing.T) {
 			name: "modelled error with detail", svc: dynamo,
 			err: awserr.Def{Code: "ConditionalCheckFailedException", Status: 400, Sender: true}.New("The conditional request failed").
 				WithDetail(&conditionalCheckFailedException{Message: ptr("ignored"), Item: map[string]attributeValue{"a": {S: ptr("old")}}}),
-			status: 400,
-			body:   `{"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException","message":"The conditional request failed","Item":{"a":{"S":"old"}}}`,
+			status:  400,
+			body:    `{"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException","message":"The conditional request failed","Item":{"a":{"S":"old"}}}`,
 			headers: map[string]string{"X-Amzn-Errortype": "ConditionalCheckFailedException", "X-Amzn-Query-Error": ""},
 		},
 		{
@@ -251,9 +251,9 @@ func TestEncodeError(t *testing.T) {
 		},
 		{
 			name: "map detail and extra header", svc: logs,
-			err:    awserr.Def{Code: "ResourceAlreadyExistsException", Status: 400, Sender: true}.New("exists").WithDetail(map[string]string{"b": "2", "a": "1", "message": "dup"}).WithHeader("X-Why", "because"),
-			status: 400,
-			body:   `{"__type":"com.amazonaws.logs#ResourceAlreadyExistsException","message":"exists","a":"1","b":"2"}`,
+			err:     awserr.Def{Code: "ResourceAlreadyExistsException", Status: 400, Sender: true}.New("exists").WithDetail(map[string]string{"b": "2", "a": "1", "message": "dup"}).WithHeader("X-Why", "because"),
+			status:  400,
+			body:    `{"__type":"com.amazonaws.logs#ResourceAlreadyExistsException","message":"exists","a":"1","b":"2"}`,
 			headers: map[string]string{"X-Why": "because", "Content-Type": "application/x-amz-json-1.1"},
 		},
 	}
