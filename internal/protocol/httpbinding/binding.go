@@ -303,14 +303,13 @@ func decodePrefixHeaders(field reflect.Value, h http.Header, prefix string) {
 	}
 	var m reflect.Value
 	for k, vs := range h {
-		lower := strings.ToLower(k)
-		if !strings.HasPrefix(lower, prefix) || len(lower) == len(prefix) {
+		if len(k) <= len(prefix) || !strings.EqualFold(k[:len(prefix)], prefix) {
 			continue
 		}
 		if !m.IsValid() {
 			m = reflect.MakeMap(field.Type())
 		}
-		m.SetMapIndex(reflect.ValueOf(lower[len(prefix):]).Convert(field.Type().Key()),
+		m.SetMapIndex(reflect.ValueOf(strings.ToLower(k[len(prefix):])).Convert(field.Type().Key()),
 			reflect.ValueOf(strings.Join(vs, ",")).Convert(field.Type().Elem()))
 	}
 	if m.IsValid() {
