@@ -31,6 +31,7 @@ func Run(t *testing.T, open func(t *testing.T) storage.Backend) {
 		{"TableIsolation", testTableIsolation},
 		{"ScanRanges", testScanRanges},
 		{"ScanMatchesReference", testScanMatchesReference},
+		{"ScanLargeTable", testScanLargeTable},
 		{"ScanEarlyStop", testScanEarlyStop},
 		{"ScanMissingTable", testScanMissingTable},
 		{"ScanSeesOwnWrites", testScanSeesOwnWrites},
