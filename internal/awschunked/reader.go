@@ -30,8 +30,8 @@ import (
 )
 
 const (
-	maxLineLen     = 4096      // a chunk header or one trailing header
-	maxTrailerSize = 16 << 10  // all trailing headers together
+	maxLineLen     = 4096     // a chunk header or one trailing header
+	maxTrailerSize = 16 << 10 // all trailing headers together
 	emptySHA256    = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 	maxChunkSize   = 1<<63 - 1 // sizes are parsed into int64
 )
