@@ -28,6 +28,10 @@ type Service struct {
 	now   func() time.Time
 	clock *clock
 	log   *slog.Logger
+
+	// minPartSize is the least size of a multipart part but the last;
+	// zero means S3's 5 MiB (tests lower it).
+	minPartSize int64
 }
 
 var _ s3api.API = (*Service)(nil)
