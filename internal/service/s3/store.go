@@ -56,6 +56,10 @@ type bucketRecord struct {
 	Inventory    map[string]*s3api.InventoryConfiguration          `json:"inventory,omitempty"`
 	Metrics      map[string]*s3api.MetricsConfiguration            `json:"metrics,omitempty"`
 	Intelligent  map[string]*s3api.IntelligentTieringConfiguration `json:"intelligent,omitempty"`
+
+	// LifecycleMinSize is the x-amz-transition-default-minimum-object-size
+	// the lifecycle configuration was put with.
+	LifecycleMinSize string `json:"lifecycleMinSize,omitempty"`
 }
 
 // segment is one stretch of an object's bytes, kept as a blob. A simple
