@@ -41,6 +41,7 @@ type listedVersion struct {
 // prefix that stands for every key under it.
 type listEntry struct {
 	key      string // object key, or the common prefix
+	wireKey  string // key as the response writes it (encoding-type)
 	isPrefix bool
 	latest   bool // the newest version of its key
 	v        listedVersion
@@ -285,23 +286,36 @@ func storageClassOf(sc string) string {
 	return sc
 }
 
-func (e *listEntry) object(enc func(string) string, withOwner bool, bucketAccount string) s3api.Object {
+// object builds the Contents entry of e. Its members point into e, which a
+// page owns, so a thousand entries cost no allocation per member.
+func (e *listEntry) object(enc func(string) string, owner func(string) *s3api.Owner) s3api.Object {
+	e.wireKey = enc(e.key)
+	e.v.StorageClass = storageClassOf(e.v.StorageClass)
 	o := s3api.Object{
-		Key:               ptr(enc(e.key)),
-		LastModified:      ptr(e.v.LastModified),
-		ETag:              ptr(e.v.ETag),
-		Size:              ptr(e.v.Size),
-		StorageClass:      ptr(storageClassOf(e.v.StorageClass)),
-		ChecksumAlgorithm: checksumAlgorithms(e.v.Checksum),
-		ChecksumType:      nonEmpty(e.v.ChecksumType),
+		Key: &e.wireKey, LastModified: &e.v.LastModified, ETag: &e.v.ETag, Size: &e.v.Size,
+		StorageClass: &e.v.StorageClass, ChecksumAlgorithm: checksumAlgorithms(e.v.Checksum),
 	}
-	if o.ChecksumAlgorithm == nil {
-		o.ChecksumType = nil
+	if o.ChecksumAlgorithm != nil {
+		o.ChecksumType = nonEmpty(e.v.ChecksumType)
 	}
-	if withOwner {
-		o.Owner = ownerOf(ownerAccount(e.v.Owner, bucketAccount))
+	if owner != nil {
+		o.Owner = owner(e.v.Owner)
 	}
 	return o
+}
+
+// ownerCache hands out one Owner per account for a page of entries.
+func ownerCache(bucketAccount string) func(string) *s3api.Owner {
+	owners := map[string]*s3api.Owner{}
+	return func(account string) *s3api.Owner {
+		account = ownerAccount(account, bucketAccount)
+		o, ok := owners[account]
+		if !ok {
+			o = ownerOf(account)
+			owners[account] = o
+		}
+		return o
+	}
 }
 
 func ownerAccount(owner, bucketAccount string) string {
@@ -313,6 +327,10 @@ func ownerAccount(owner, bucketAccount string) string {
 
 // splitEntries turns a page into Contents and CommonPrefixes.
 func splitEntries(page listPage, enc func(string) string, withOwner bool, bucketAccount string) ([]s3api.Object, []s3api.CommonPrefix) {
+	var owner func(string) *s3api.Owner
+	if withOwner {
+		owner = ownerCache(bucketAccount)
+	}
 	var contents []s3api.Object
 	var prefixes []s3api.CommonPrefix
 	for i := range page.entries {
@@ -321,7 +339,10 @@ func splitEntries(page listPage, enc func(string) string, withOwner bool, bucket
 			prefixes = append(prefixes, s3api.CommonPrefix{Prefix: ptr(enc(e.key))})
 			continue
 		}
-		contents = append(contents, e.object(enc, withOwner, bucketAccount))
+		if contents == nil {
+			contents = make([]s3api.Object, 0, len(page.entries)-i)
+		}
+		contents = append(contents, e.object(enc, owner))
 	}
 	return contents, prefixes
 }
@@ -444,21 +465,24 @@ func (s *Service) ListObjectVersions(ctx context.Context, in *s3api.ListObjectVe
 	if q.delimiter != "" {
 		out.Delimiter = ptr(enc(q.delimiter))
 	}
+	owner := ownerCache(b.Account)
 	for i := range page.entries {
 		e := &page.entries[i]
+		e.wireKey = enc(e.key)
 		switch {
 		case e.isPrefix:
-			out.CommonPrefixes = append(out.CommonPrefixes, s3api.CommonPrefix{Prefix: ptr(enc(e.key))})
+			out.CommonPrefixes = append(out.CommonPrefixes, s3api.CommonPrefix{Prefix: &e.wireKey})
 		case e.v.DeleteMarker:
 			out.DeleteMarkers = append(out.DeleteMarkers, s3api.DeleteMarkerEntry{
-				Key: ptr(enc(e.key)), VersionId: ptr(e.v.VersionID), IsLatest: ptr(e.latest),
-				LastModified: ptr(e.v.LastModified), Owner: ownerOf(ownerAccount(e.v.Owner, b.Account)),
+				Key: &e.wireKey, VersionId: &e.v.VersionID, IsLatest: &e.latest,
+				LastModified: &e.v.LastModified, Owner: owner(e.v.Owner),
 			})
 		default:
+			e.v.StorageClass = storageClassOf(e.v.StorageClass)
 			ov := s3api.ObjectVersion{
-				Key: ptr(enc(e.key)), VersionId: ptr(e.v.VersionID), IsLatest: ptr(e.latest),
-				LastModified: ptr(e.v.LastModified), ETag: ptr(e.v.ETag), Size: ptr(e.v.Size),
-				StorageClass: ptr(storageClassOf(e.v.StorageClass)), Owner: ownerOf(ownerAccount(e.v.Owner, b.Account)),
+				Key: &e.wireKey, VersionId: &e.v.VersionID, IsLatest: &e.latest,
+				LastModified: &e.v.LastModified, ETag: &e.v.ETag, Size: &e.v.Size,
+				StorageClass: &e.v.StorageClass, Owner: owner(e.v.Owner),
 				ChecksumAlgorithm: checksumAlgorithms(e.v.Checksum),
 			}
 			if ov.ChecksumAlgorithm != nil {
@@ -469,7 +493,7 @@ func (s *Service) ListObjectVersions(ctx context.Context, in *s3api.ListObjectVe
 	}
 	if page.truncated && len(page.entries) > 0 {
 		last := &page.entries[len(page.entries)-1]
-		out.NextKeyMarker = ptr(enc(last.key))
+		out.NextKeyMarker = ptr(last.wireKey)
 		if !last.isPrefix {
 			out.NextVersionIdMarker = ptr(last.v.VersionID)
 		}
