@@ -164,6 +164,7 @@ func (s *Service) GetBucketLocation(ctx context.Context, in *s3api.GetBucketLoca
 
 func (s *Service) DeleteBucket(ctx context.Context, in *s3api.DeleteBucketInput) (*s3api.DeleteBucketOutput, error) {
 	name := deref(in.Bucket)
+	var released []segment
 	err := s.db.Update(ctx, func(tx storage.Tx) error {
 		b, err := s.bucket(tx, name)
 		if err != nil {
@@ -184,23 +185,15 @@ func (s *Service) DeleteBucket(ctx context.Context, in *s3api.DeleteBucketInput)
 		}
 		// Open multipart uploads do not keep a bucket alive in S3; their
 		// parts go with it.
-		var uploads [][]byte
-		if err := tx.Scan(tableUploads, storage.Range{Prefix: bucketPrefix(name)}, func(k, _ []byte) bool {
-			uploads = append(uploads, append([]byte(nil), k...))
-			return true
-		}); err != nil {
+		if released, err = abortBucketUploads(tx, name); err != nil {
 			return err
-		}
-		for _, k := range uploads {
-			if err := tx.Delete(tableUploads, k); err != nil {
-				return err
-			}
 		}
 		return tx.Delete(tableBuckets, []byte(name))
 	})
 	if err != nil {
 		return nil, err
 	}
+	s.releaseBlobs(released)
 	return &s3api.DeleteBucketOutput{}, nil
 }
 
