@@ -40,7 +40,8 @@ type Backend interface {
 
 // Tx is a transaction. Tables are created on first Put. Keys order by bytes.
 // Slices passed to callbacks or returned by Get are valid only until the
-// transaction ends: copy them to keep them.
+// transaction ends, and must not be modified (they may be the engine's own
+// memory, or a read-only mapping of its file): copy them to keep them.
 type Tx interface {
 	Get(table string, key []byte) ([]byte, error)
 	// Put stores value under key; it fails in a View.
