@@ -15,8 +15,9 @@ import (
 var buffers = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
 
 // Encode implements protocol.Codec: the output goes in the result wrapper
-// element of the operation (directly in the response element when the
-// model names none), followed by the response metadata.
+// element of the operation, empty when the output has no members (directly
+// in the response element when the model names no wrapper), followed by the
+// response metadata.
 func (Codec) Encode(w http.ResponseWriter, r *http.Request, svc *model.Service, op *model.Operation, out any) error {
 	info := request.FromContext(r.Context())
 	buf := buffers.Get().(*[]byte)
@@ -27,12 +28,12 @@ func (Codec) Encode(w http.ResponseWriter, r *http.Request, svc *model.Service, 
 	b = append(b, "Response"...)
 	b = appendNS(b, svc.XMLNamespace)
 	b = append(b, '>')
-	if hasOutput(out) {
-		if op.ResultWrapper != "" {
-			b = xmlcodec.AppendRoot(b, op.ResultWrapper, "", out)
-		} else {
-			b = xmlcodec.AppendMembers(b, out, nil)
-		}
+	switch {
+	case isNil(out):
+	case op.ResultWrapper != "":
+		b = xmlcodec.AppendRoot(b, op.ResultWrapper, "", out)
+	default:
+		b = xmlcodec.AppendMembers(b, out, nil)
 	}
 	b = append(b, "<ResponseMetadata>"...)
 	b = xmlcodec.AppendElement(b, "RequestId", info.RequestID)
@@ -52,12 +53,9 @@ func (Codec) Encode(w http.ResponseWriter, r *http.Request, svc *model.Service, 
 	return writeXML(w, status, b)
 }
 
-func hasOutput(out any) bool {
+func isNil(out any) bool {
 	v := reflect.ValueOf(out)
-	if !v.IsValid() || (v.Kind() == reflect.Pointer && v.IsNil()) {
-		return false
-	}
-	return xmlcodec.HasBody(v.Type())
+	return !v.IsValid() || (v.Kind() == reflect.Pointer && v.IsNil())
 }
 
 func appendNS(b []byte, ns string) []byte {

@@ -129,6 +129,7 @@ var shapes = (&model.Service{
 	Operations: []*model.Operation{
 		{Name: "Shapes", Input: reflect.TypeFor[shapesInput](), Output: reflect.TypeFor[shapesInput](), ResultWrapper: "ShapesResult"},
 		{Name: "NoOutput"},
+		{Name: "EmptyOutput", Output: reflect.TypeFor[struct{}](), ResultWrapper: "EmptyOutputResult"},
 	},
 }).Init()
 
@@ -226,6 +227,11 @@ func TestEncode(t *testing.T) {
 		"nil output": {
 			svc: shapes, op: "NoOutput", out: nil,
 			want: `<NoOutputResponse xmlns="https://shapes.example/doc/2024-01-01/"><ResponseMetadata>` + rid + `</ResponseMetadata></NoOutputResponse>`,
+		},
+		"empty result": {
+			svc: shapes, op: "EmptyOutput", out: &struct{}{},
+			want: `<EmptyOutputResponse xmlns="https://shapes.example/doc/2024-01-01/"><EmptyOutputResult></EmptyOutputResult>` +
+				`<ResponseMetadata>` + rid + `</ResponseMetadata></EmptyOutputResponse>`,
 		},
 		"flattened members": {
 			svc: shapes, op: "Shapes", out: &shapesInput{Items: []string{"a", "b"}, Attrs: map[string]string{"k": "v"}, Empty: []string{}},
