@@ -239,7 +239,8 @@ func AppendError(b []byte, svc *model.Service, err *awserr.Error) []byte {
 		b = append(b, ':')
 		b = appendJSONString(b, err.Message)
 	}
-	return appendDetail(b, err.Detail, msgKey)
+	b = AppendDetailMembers(b, err.Detail, msgKey)
+	return append(b, '}')
 }
 
 // messageKey is the wire name of the message member of err's shape:
@@ -264,10 +265,10 @@ func messageKey(svc *model.Service, err *awserr.Error) string {
 	return "message"
 }
 
-// appendDetail adds the members of an error shape struct (or a
-// map[string]string) after the code and message; the shape's own message
-// member is skipped since err.Message already went out.
-func appendDetail(b []byte, detail any, msgKey string) []byte {
+// AppendDetailMembers appends ',"name":value' for each member of an error
+// shape struct (or a map[string]string) in detail; the member named msgKey
+// is skipped, since the error's message goes out on its own.
+func AppendDetailMembers(b []byte, detail any, msgKey string) []byte {
 	switch d := detail.(type) {
 	case nil:
 	case map[string]string:
@@ -287,7 +288,7 @@ func appendDetail(b []byte, detail any, msgKey string) []byte {
 			b = append(b, obj[1:len(obj)-1]...)
 		}
 	}
-	return append(b, '}')
+	return b
 }
 
 // withoutMessage returns a copy of the error shape struct v with its message
