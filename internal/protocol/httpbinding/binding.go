@@ -107,12 +107,13 @@ func planOf(t reflect.Type) *plan {
 	return actual.(*plan)
 }
 
-// presignParams are the query parameters of SigV4 presigned URLs; they are
-// never member values.
+// presignParams are the query parameters of presigned URLs and the
+// operation hint of SDKs; they are never member values.
 var presignParams = map[string]bool{
 	"X-Amz-Algorithm": true, "X-Amz-Credential": true, "X-Amz-Date": true, "X-Amz-Expires": true,
 	"X-Amz-SignedHeaders": true, "X-Amz-Signature": true, "X-Amz-Security-Token": true,
 	"AWSAccessKeyId": true, "Signature": true, "Expires": true,
+	"x-id": true, // the operation name some SDKs add (see Router)
 }
 
 // DecodeRequest fills the uri, querystring, header and headers (prefix map)

@@ -150,6 +150,18 @@ func (rt *Router) Match(r *http.Request) (op *model.Operation, pathKnown bool) {
 }
 
 func (rt *Router) match(routes []*route, path string, query url.Values, h http.Header) *model.Operation {
+	// SDKs generated from the Smithy models name the operation in an x-id
+	// parameter (?x-id=CopyObject); when it names an operation that fits,
+	// it settles the question.
+	if id := query.Get("x-id"); id != "" {
+		for _, rr := range routes {
+			if rr.op.Name == id && rr.tmpl.MatchQuery(query) {
+				if _, ok := rr.tmpl.MatchPath(path, nil); ok {
+					return rr.op
+				}
+			}
+		}
+	}
 	var best *route
 	bestScore := 0
 	var scratch [4]Label

@@ -102,6 +102,12 @@ func TestRouterS3CommonRequests(t *testing.T) {
 		{"GET", "/b/k%3Fx?attributes", "", "GetObjectAttributes"},
 		{"POST", "/WriteGetObjectResponse", "", "WriteGetObjectResponse"},
 		{"GET", "/b?session", "", "CreateSession"},
+		{"PUT", "/b/k?x-id=PutObject", "", "PutObject"},
+		{"PUT", "/b/k?x-id=CopyObject", "X-Amz-Copy-Source: src/k", "CopyObject"},
+		{"GET", "/b/k?uploadId=u&x-id=ListParts", "", "ListParts"},
+		{"GET", "/b?lifecycle&x-id=GetBucketLifecycle", "", "GetBucketLifecycle"},
+		{"GET", "/b/k?x-id=NoSuchOperation", "", "GetObject"},
+		{"GET", "/b/k?x-id=ListBuckets", "", "GetObject"},
 	} {
 		t.Run(tc.method+" "+tc.target+" "+tc.header, func(t *testing.T) {
 			r := httptest.NewRequest(tc.method, tc.target, nil)
