@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -306,7 +308,7 @@ func TestUploadPartErrors(t *testing.T) {
 		{"no bucket", s3api.UploadPartInput{PartNumber: ptr(int32(1)), Bucket: ptr("no-such-bucket")}, "NoSuchBucket"},
 		{"bad content-md5", s3api.UploadPartInput{PartNumber: ptr(int32(1)), ContentMD5: &wrongMD5}, "BadDigest"},
 		{"short body", s3api.UploadPartInput{PartNumber: ptr(int32(1)), ContentLength: ptr(int64(100))}, "IncompleteBody"},
-		{"checksum without mode mismatch", s3api.UploadPartInput{PartNumber: ptr(int32(1)), ChecksumCRC32: ptr("AAAAAA==")}, "BadDigest"},
+		{"wrong checksum", s3api.UploadPartInput{PartNumber: ptr(int32(1)), ChecksumCRC32: ptr("AAAAAA==")}, "BadDigest"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -510,5 +512,34 @@ func TestDeleteBucketDropsUploads(t *testing.T) {
 	}
 	if got := partBlobs(t, s, id); len(got) != 0 {
 		t.Fatalf("part rows left: %v", got)
+	}
+}
+
+// zeros is an endless body that allocates nothing.
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
+}
+
+func TestUploadPartStreamsInConstantMemory(t *testing.T) {
+	s := mpService(t, "mp-memory", 1)
+	id := mpCreate(t, s, &s3api.CreateMultipartUploadInput{Bucket: ptr("mp-memory"), Key: ptr("k"), ChecksumAlgorithm: ptr("CRC32C"), ChecksumType: ptr("FULL_OBJECT")})
+	const size = 64 << 20
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	n := int32(1)
+	out, err := s.UploadPart(context.Background(), &s3api.UploadPartInput{Bucket: ptr("mp-memory"), Key: ptr("k"), UploadId: &id, PartNumber: &n,
+		Body: io.LimitReader(zeros{}, size), ContentLength: ptr(int64(size))})
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 8<<20 {
+		t.Fatalf("a %d MiB part allocated %d bytes", size>>20, alloc)
+	}
+	if *out.ChecksumCRC32C != b64Digest("CRC32C", make([]byte, size)) {
+		t.Fatalf("checksum %s", *out.ChecksumCRC32C)
 	}
 }
