@@ -96,6 +96,13 @@ func walkList(tx storage.Tx, q listQuery) (listPage, error) {
 	r := storage.Range{Prefix: scanPrefix}
 	var groupKey []byte // key of the group the last row belonged to
 	switch {
+	case q.delimiter != "" && strings.HasPrefix(q.after, q.prefix) && strings.Contains(q.after[len(q.prefix):], q.delimiter):
+		// The marker lies under a common prefix, which sorts before it and
+		// so was listed already: start past every key under it.
+		i := strings.Index(q.after[len(q.prefix):], q.delimiter)
+		if r.Start = seekPast(bp, []byte(q.after[:len(q.prefix)+i+len(q.delimiter)])); r.Start == nil {
+			return page, nil
+		}
 	case q.afterVersion:
 		r.After = objectKey(q.bucket, q.after, q.afterSeq)
 		groupKey = []byte(q.after)

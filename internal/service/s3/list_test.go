@@ -563,9 +563,27 @@ func TestListOneScanPerPage(t *testing.T) {
 			if page != 3 {
 				t.Fatalf("%d pages", page)
 			}
-			return
+			break
 		}
 		in.ContinuationToken = out.NextContinuationToken
+	}
+	// A common prefix holding thousands of keys costs one seek, not a walk.
+	counter.scans = 0
+	out, err := s.ListObjectsV2(context.Background(), &s3api.ListObjectsV2Input{Bucket: ptr("list-scan"), Delimiter: ptr("/")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.CommonPrefixes) != 1 || *out.IsTruncated || counter.scans != 2 {
+		t.Fatalf("%d prefixes, truncated %v, %d Scans", len(out.CommonPrefixes), *out.IsTruncated, counter.scans)
+	}
+	// A marker under a common prefix starts past it.
+	counter.scans = 0
+	out, err = s.ListObjectsV2(context.Background(), &s3api.ListObjectsV2Input{Bucket: ptr("list-scan"), Delimiter: ptr("/"), StartAfter: ptr("photos/000100.jpg")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *out.KeyCount != 0 || counter.scans != 1 {
+		t.Fatalf("%d entries, %d Scans", *out.KeyCount, counter.scans)
 	}
 }
 
