@@ -95,6 +95,15 @@ func sampleItem(i int) map[string]AttributeValue {
 			{M: map[string]AttributeValue{"at": {N: ptr("1700000000")}, "by": {S: ptr("system \"quoted\" \u00e9\u4e2d")}}},
 			{L: []AttributeValue{{N: ptr("1")}, {N: ptr("2")}}},
 		}},
-		"bio": {S: ptr("Likes long walks, tabs\tand newlines\n, and emoji \U0001F600.")},
+		"bio":     {S: ptr("Likes long walks, tabs\tand newlines\n, and emoji \U0001F600.")},
+		"email":   {S: ptr("user" + id + "@example.com")},
+		"created": {N: ptr("1700000000123")},
+		"summary": {S: ptr("Account in good standing; last reviewed by the billing team, no open tickets, two devices.")},
+		"prefs": {M: map[string]AttributeValue{
+			"theme":    {S: ptr("dark")},
+			"language": {S: ptr("en-GB")},
+			"notify":   {BOOL: ptr(false)},
+			"channels": {L: []AttributeValue{{S: ptr("email")}, {S: ptr("sms")}, {S: ptr("push")}}},
+		}},
 	}
 }
