@@ -379,12 +379,22 @@ func expirationHeader(b *bucketRecord, rec *objectRecord) string {
 	return `expiry-date="` + best.Format(http.TimeFormat) + `", rule-id="` + id + `"`
 }
 
+// expirationOutput is the x-amz-expiration of a GetObject or HeadObject:
+// sent when the request reads the current version (no versionId).
+func expirationOutput(b *bucketRecord, rec *objectRecord, versionID *string) *string {
+	if versionID != nil {
+		return nil
+	}
+	return nonEmpty(expirationHeader(b, rec))
+}
+
 // ---- the lifecycle worker ----
 
-const (
-	// lifecycleScanBatch bounds the versions read in one read transaction,
-	// and lifecycleApplyBatch the keys changed in one write transaction, so
-	// that a big bucket never holds the engine for long.
+// lifecycleScanBatch bounds the versions read in one read transaction,
+// and lifecycleApplyBatch the keys changed in one write transaction, so
+// that a big bucket never holds the engine for long. They are variables so
+// that tests can make the batches small.
+var (
 	lifecycleScanBatch  = 10000
 	lifecycleApplyBatch = 100
 )

@@ -221,6 +221,7 @@ func (s *Service) PutObject(ctx context.Context, in *s3api.PutObjectInput) (*s3a
 	ok = true
 	s.releaseBlobs(released)
 	out := &s3api.PutObjectOutput{ETag: &rec.ETag}
+	out.Expiration = nonEmpty(expirationHeader(b, rec))
 	if b.Versioning != "" {
 		out.VersionId = &rec.VersionID
 	}
@@ -438,6 +439,7 @@ func (s *Service) GetObject(ctx context.Context, in *s3api.GetObjectInput) (*s3a
 		},
 	}
 	h.fill(b, rec, rd, deref(in.ChecksumMode) == "ENABLED")
+	out.Expiration = expirationOutput(b, rec, in.VersionId)
 	applyResponseOverrides(&out.ContentType, &out.ContentLanguage, &out.Expires, &out.CacheControl, &out.ContentDisposition, &out.ContentEncoding,
 		in.ResponseContentType, in.ResponseContentLanguage, in.ResponseExpires, in.ResponseCacheControl, in.ResponseContentDisposition, in.ResponseContentEncoding)
 	body, err := s.objectReader(rec.Segments, rd.off, rd.n)
@@ -487,6 +489,7 @@ func (s *Service) HeadObject(ctx context.Context, in *s3api.HeadObjectInput) (*s
 		},
 	}
 	h.fill(b, rec, rd, deref(in.ChecksumMode) == "ENABLED")
+	out.Expiration = expirationOutput(b, rec, in.VersionId)
 	applyResponseOverrides(&out.ContentType, &out.ContentLanguage, &out.Expires, &out.CacheControl, &out.ContentDisposition, &out.ContentEncoding,
 		in.ResponseContentType, in.ResponseContentLanguage, in.ResponseExpires, in.ResponseCacheControl, in.ResponseContentDisposition, in.ResponseContentEncoding)
 	if rd.partial {
