@@ -228,6 +228,22 @@ func uploadChecksumMode(algoIn, typeIn *string) (algo, typ string, err error) {
 	return algo, typ, nil
 }
 
+// uploadAbortRule finds the bucket lifecycle rule that will abort an
+// upload (AbortIncompleteMultipartUpload), for the x-amz-abort-date and
+// x-amz-abort-rule-id headers; nil when none applies.
+func uploadAbortRule(b *bucketRecord, up *uploadRecord) (date *time.Time, ruleID *string) {
+	for _, r := range enabledRules(b) {
+		a := r.AbortIncompleteMultipartUpload
+		if a == nil || a.DaysAfterInitiation == nil || !strings.HasPrefix(up.Object.Key, rulePrefix(r)) {
+			continue
+		}
+		if due := lifecycleDue(up.Initiated, *a.DaysAfterInitiation); date == nil || due.Before(*date) {
+			date, ruleID = &due, r.ID
+		}
+	}
+	return date, ruleID
+}
+
 func (s *Service) CreateMultipartUpload(ctx context.Context, in *s3api.CreateMultipartUploadInput) (*s3api.CreateMultipartUploadOutput, error) {
 	info := request.FromContext(ctx)
 	bucketName, key := deref(in.Bucket), deref(in.Key)
@@ -269,6 +285,8 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, in *s3api.CreateMul
 	if in.ObjectLockRetainUntilDate != nil {
 		up.Object.LockRetainUntil = in.ObjectLockRetainUntilDate.UTC()
 	}
+	var abortDate *time.Time
+	var abortRule *string
 	err = s.db.Update(ctx, func(tx storage.Tx) error {
 		b, err := s.bucket(tx, bucketName)
 		if err != nil {
@@ -277,6 +295,7 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, in *s3api.CreateMul
 		if err := checkExpectedOwner(b, in.ExpectedBucketOwner); err != nil {
 			return err
 		}
+		abortDate, abortRule = uploadAbortRule(b, up)
 		if err := applyEncryptionDefaults(b, &up.Object, in.ServerSideEncryption); err != nil {
 			return err
 		}
@@ -298,6 +317,7 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, in *s3api.CreateMul
 	out := &s3api.CreateMultipartUploadOutput{
 		Bucket: &bucketName, Key: &key, UploadId: &id,
 		ChecksumAlgorithm: nonEmpty(algo), ChecksumType: nonEmpty(typ),
+		AbortDate: abortDate, AbortRuleId: abortRule,
 	}
 	setSSEOutput(&up.Object, &out.ServerSideEncryption, &out.SSEKMSKeyId, &out.BucketKeyEnabled, &out.SSECustomerAlgorithm, &out.SSECustomerKeyMD5)
 	if out.SSEKMSKeyId != nil {

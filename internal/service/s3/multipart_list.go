@@ -35,9 +35,10 @@ func (s *Service) ListParts(ctx context.Context, in *s3api.ListPartsInput) (*s3a
 	}
 	var up *uploadRecord
 	var parts []partRecord
+	var b *bucketRecord
 	err = s.db.View(ctx, func(tx storage.Tx) error {
-		b, err := s.bucket(tx, bucketName)
-		if err != nil {
+		var err error
+		if b, err = s.bucket(tx, bucketName); err != nil {
 			return err
 		}
 		if err := checkExpectedOwner(b, in.ExpectedBucketOwner); err != nil {
@@ -65,6 +66,7 @@ func (s *Service) ListParts(ctx context.Context, in *s3api.ListPartsInput) (*s3a
 		StorageClass:      ptr(storageClassOrStandard(up.Object.StorageClass)),
 		ChecksumAlgorithm: nonEmpty(up.ChecksumAlgorithm), ChecksumType: nonEmpty(up.ChecksumType),
 	}
+	out.AbortDate, out.AbortRuleId = uploadAbortRule(b, up)
 	for _, p := range parts {
 		lp := s3api.Part{PartNumber: ptr(p.Number), ETag: ptr(p.ETag), Size: ptr(p.Size), LastModified: ptr(p.Modified)}
 		setChecksumOutput(p.Checksum, "", checksumOutputs{

@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"net/http/httptest"
 
@@ -541,5 +542,36 @@ func TestUploadPartStreamsInConstantMemory(t *testing.T) {
 	}
 	if *out.ChecksumCRC32C != b64Digest("CRC32C", make([]byte, size)) {
 		t.Fatalf("checksum %s", *out.ChecksumCRC32C)
+	}
+}
+
+func TestUploadAbortDateFromLifecycle(t *testing.T) {
+	ctx := context.Background()
+	s := mpService(t, "mp-abort-rule", 1)
+	rule := func(id, prefix string, days int32) s3api.LifecycleRule {
+		return s3api.LifecycleRule{ID: &id, Status: ptr("Enabled"), Filter: &s3api.LifecycleRuleFilter{Prefix: &prefix},
+			AbortIncompleteMultipartUpload: &s3api.AbortIncompleteMultipartUpload{DaysAfterInitiation: &days}}
+	}
+	err := s.updateBucket(ctx, "mp-abort-rule", func(b *bucketRecord) error {
+		b.Lifecycle = &s3api.BucketLifecycleConfiguration{Rules: []s3api.LifecycleRule{rule("all", "", 7), rule("logs", "logs/", 2)}}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := s.CreateMultipartUpload(ctx, &s3api.CreateMultipartUploadInput{Bucket: ptr("mp-abort-rule"), Key: ptr("logs/today")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.AbortRuleId == nil || *out.AbortRuleId != "logs" || out.AbortDate == nil || out.AbortDate.Before(time.Now().Add(48*time.Hour)) {
+		t.Fatalf("abort %v %v", deref(out.AbortRuleId), out.AbortDate)
+	}
+	lp, err := s.ListParts(ctx, &s3api.ListPartsInput{Bucket: ptr("mp-abort-rule"), Key: ptr("logs/today"), UploadId: out.UploadId})
+	if err != nil || !lp.AbortDate.Equal(*out.AbortDate) || *lp.AbortRuleId != "logs" {
+		t.Fatalf("%v %+v", err, lp)
+	}
+	out, err = s.CreateMultipartUpload(ctx, &s3api.CreateMultipartUploadInput{Bucket: ptr("mp-abort-rule"), Key: ptr("data")})
+	if err != nil || deref(out.AbortRuleId) != "all" {
+		t.Fatalf("%v %+v", err, out)
 	}
 }
