@@ -307,10 +307,12 @@ func (s *Service) PutBucketAccelerateConfiguration(ctx context.Context, in *s3ap
 	if status != "Enabled" && status != "Suspended" {
 		return nil, malformedXML()
 	}
-	if strings.Contains(deref(in.Bucket), ".") {
-		return nil, errInvalidRequest.New("S3 Transfer Acceleration is not supported for buckets with periods (.) in their names")
-	}
 	err := s.updateConfig(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
+		// Accelerated endpoints are virtual-hosted over TLS, which a
+		// dotted name cannot match with the wildcard certificate.
+		if strings.Contains(b.Name, ".") {
+			return errInvalidRequest.New("S3 Transfer Acceleration is not supported for buckets with periods (.) in their names")
+		}
 		b.Accelerate = status
 		return nil
 	})
