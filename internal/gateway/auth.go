@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"errors"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -101,7 +102,25 @@ func (g *Gateway) authenticate(ex *exchange) (*sigv4.Result, error) {
 	if err != nil {
 		return nil, authError(fam, a.Presigned(), err)
 	}
+	if r.Body != nil && r.Body != http.NoBody {
+		// A body that does not match x-amz-content-sha256 fails at its end;
+		// the service then returns that read error, which must be AWS's.
+		r.Body = authCheckedBody{r.Body, fam}
+	}
 	return res, nil
+}
+
+type authCheckedBody struct {
+	io.ReadCloser
+	fam family
+}
+
+func (b authCheckedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && err != io.EOF {
+		err = authError(b.fam, false, err)
+	}
+	return n, err
 }
 
 // family groups services by how they spell authentication errors.
