@@ -389,7 +389,9 @@ func EncodeResponse(h http.Header, out any) (status int) {
 		}
 		iter := f.MapRange()
 		for iter.Next() {
-			h.Set(b.name+iter.Key().String(), iter.Value().String())
+			// Lower-case as S3 sends them, not canonicalised: boto3 and the
+			// CLI take metadata names from the headers as they arrive.
+			h[strings.ToLower(b.name+iter.Key().String())] = []string{iter.Value().String()}
 		}
 	}
 	if b := p.statusCode; b != nil {
