@@ -83,8 +83,8 @@ func (g *Gateway) authenticate(ex *exchange) (*sigv4.Result, error) {
 	if g.cfg.SecretKey == nil || a == nil {
 		return nil, nil
 	}
-	if _, err := sigv4.Parse(r); err != nil {
-		return nil, authError(fam, a.Presigned(), err)
+	if ex.authErr != nil {
+		return nil, authError(fam, a.Presigned(), ex.authErr)
 	}
 	if !a.V4() {
 		return nil, authError(fam, a.Presigned(), &sigv4.Error{Kind: sigv4.ErrUnsupportedVersion})

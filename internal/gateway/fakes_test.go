@@ -37,7 +37,7 @@ type putObjectInput struct {
 // echo is what the test handlers answer: what the service saw.
 type echo struct {
 	Service, Op, Account, Region, AccessKey, RequestID, Endpoint string
-	Path, Host                                                   string
+	Path, EscapedPath, Host                                      string
 	ContentLength                                                int64
 	ContentEncoding                                              string
 	Body                                                         string
@@ -103,7 +103,7 @@ func echoHandlers(m *model.Service) map[string]model.Handler {
 			info := request.FromContext(ctx)
 			e := &echo{Service: info.Service, Op: info.Operation, Account: info.Account, Region: info.Region,
 				AccessKey: info.AccessKey, RequestID: info.RequestID, Endpoint: info.Endpoint,
-				Path: info.HTTP.URL.Path, Host: info.HTTP.Host, ContentLength: info.HTTP.ContentLength,
+				Path: info.HTTP.URL.Path, EscapedPath: info.HTTP.URL.EscapedPath(), Host: info.HTTP.Host, ContentLength: info.HTTP.ContentLength,
 				ContentEncoding: info.HTTP.Header.Get("Content-Encoding")}
 			switch v := in.(type) {
 			case *putObjectInput:

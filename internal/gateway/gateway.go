@@ -127,7 +127,8 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	auth, _ := sigv4.Parse(r) // a malformed signature still routes; verification reports it
+	// A malformed signature still routes; verification reports it.
+	auth, authErr := sigv4.Parse(r)
 	rt := g.resolve(r, auth)
 
 	info := &request.Info{
@@ -147,7 +148,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r = r.Clone(request.With(r.Context(), info))
 	info.HTTP = r
 
-	ex := &exchange{g: g, w: rec, r: r, info: info, rt: rt, auth: auth}
+	ex := &exchange{g: g, w: rec, r: r, info: info, rt: rt, auth: auth, authErr: authErr}
 	defer ex.finish(start)
 	defer ex.recoverPanic()
 	ex.serve()
@@ -155,13 +156,14 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // exchange is one request on its way through the chain.
 type exchange struct {
-	g    *Gateway
-	w    *recorder
-	r    *http.Request
-	info *request.Info
-	rt   *route
-	auth *sigv4.Auth
-	op   *model.Operation
+	g       *Gateway
+	w       *recorder
+	r       *http.Request
+	info    *request.Info
+	rt      *route
+	auth    *sigv4.Auth
+	authErr error // why the signature could not be read, if it could not
+	op      *model.Operation
 	// cause is the internal error behind a 500, for the log.
 	cause error
 }

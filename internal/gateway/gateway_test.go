@@ -135,6 +135,15 @@ func TestEndpoint(t *testing.T) {
 	}
 }
 
+func TestVirtualHostKeepsEncoding(t *testing.T) {
+	g := newTestGateway(t, nil)
+	e := decodeEcho(t, serve(g, req("GET", "bucket.s3.localhost.localstack.cloud:4566", "/dir%2Fa%20b+c.txt", "",
+		"Authorization", authz("AKID", "us-east-1", "s3"))))
+	if e.Path != "/bucket/dir/a b+c.txt" || e.EscapedPath != "/bucket/dir%2Fa%20b+c.txt" {
+		t.Fatalf("path %q escaped %q", e.Path, e.EscapedPath)
+	}
+}
+
 func chunked(payload string, trailer string) string {
 	var b strings.Builder
 	if payload != "" {
