@@ -32,7 +32,8 @@ func unknownServiceError(r *http.Request, auth *sigv4.Auth) *awserr.Error {
 		what = "this request's service"
 	}
 	if requestProtocol(r) == protoQuery {
-		if action := r.URL.Query().Get("Action"); action != "" {
+		form := lazyForm{r: r}
+		if action := form.values().Get("Action"); action != "" {
 			return awserr.InvalidAction.Newf("The action %s is not valid for this web service.", action)
 		}
 		return awserr.InvalidAction.Newf("Nimbus does not serve %s.", what)
@@ -62,7 +63,11 @@ func (g *Gateway) writeUnknownService(w http.ResponseWriter, r *http.Request, au
 	if auth != nil && auth.Service != "" {
 		name = auth.Service
 	}
-	stand := (&model.Service{Name: name, Protocol: p, Protocols: []string{p}, JSONVersion: "1.0", SigningName: name}).Init()
+	jsonVersion := "1.0"
+	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct == "application/x-amz-json-1.1" {
+		jsonVersion = "1.1"
+	}
+	stand := (&model.Service{Name: name, Protocol: p, Protocols: []string{p}, JSONVersion: jsonVersion, SigningName: name}).Init()
 	defer func() {
 		if v := recover(); v != nil {
 			g.log.Error("codec panicked writing an unknown-service error", "protocol", p, "panic", fmt.Sprint(v))

@@ -251,7 +251,7 @@ func TestUnknownService(t *testing.T) {
 			}
 			var we wireError
 			json.Unmarshal(w.Body.Bytes(), &we)
-			if we.Codec != tc.codec || we.Code != tc.code {
+			if we.Codec != tc.codec || we.Code != tc.code || tc.code == "InvalidAction" && we.Message != "The action CreateUser is not valid for this web service." {
 				t.Fatalf("got %+v", we)
 			}
 			if w.Header().Get("X-Amzn-Requestid") == "" {
