@@ -1,7 +1,10 @@
 package s3
 
 import (
+	"bytes"
+	"context"
 	"crypto/md5"
+	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -17,12 +20,72 @@ import (
 // maxObjectSize is the largest single PUT S3 accepts (5 GiB).
 const maxObjectSize = 5 << 30
 
-// received is a request body stored as a blob.
+// received is a request body stored as a blob, or held for inline storage.
 type received struct {
-	seg    segment
-	md5    []byte
-	sums   map[string]string // flexible checksums computed while receiving
-	closed bool
+	seg  segment
+	md5  []byte
+	sums map[string]string // flexible checksums computed while receiving
+	// inline holds the bytes of a small body (seg.Inline); the caller
+	// stores them with storeInline in the transaction that commits the
+	// object.
+	inline []byte
+}
+
+// maxInlineSize is the largest body kept inside the metadata store. Below
+// it, creating and renaming a file costs more than the bytes themselves.
+const maxInlineSize = 64 << 10
+
+var inlineBufs = sync.Pool{New: func() any { b := make([]byte, maxInlineSize+1); return &b }}
+
+// receiveSmallBody is receiveBody for callers that can store a small body
+// inline: a body of at most maxInlineSize bytes comes back in memory, a
+// larger one is streamed into a blob as receiveBody does.
+func (s *Service) receiveSmallBody(body io.Reader, size int64, algos []string) (*received, error) {
+	if size > maxInlineSize || body == nil {
+		return s.receiveBody(body, size, algos)
+	}
+	bufp := inlineBufs.Get().(*[]byte)
+	defer inlineBufs.Put(bufp)
+	buf := *bufp
+	n, err := io.ReadFull(body, buf)
+	switch {
+	case err == io.ErrUnexpectedEOF || err == io.EOF:
+	case err != nil:
+		return nil, bodyError(err)
+	default:
+		// More than maxInlineSize bytes: stream the rest to a blob.
+		return s.receiveBody(io.MultiReader(bytes.NewReader(buf[:n]), body), size, algos)
+	}
+	data := buf[:n]
+	if size >= 0 && int64(n) != size {
+		return nil, errIncompleteBody.New("You did not provide the number of bytes specified by the Content-Length HTTP header")
+	}
+	sums, err := newChecksums(algos)
+	if err != nil {
+		return nil, err
+	}
+	sum := md5.Sum(data)
+	r := &received{seg: segment{Blob: newInlineID(), Size: int64(n), Inline: true}, md5: sum[:], sums: map[string]string{}, inline: bytes.Clone(data)}
+	for name, c := range sums {
+		c.Write(data)
+		r.sums[name] = base64.StdEncoding.EncodeToString(c.Sum(nil))
+	}
+	return r, nil
+}
+
+// storeInline writes an inline body in the transaction that commits its
+// object; it does nothing for a body kept as a blob.
+func storeInline(tx storage.Tx, r *received) error {
+	if !r.seg.Inline {
+		return nil
+	}
+	return tx.Put(tableInline, []byte(r.seg.Blob), r.inline)
+}
+
+func newInlineID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }
 
 var copyBufs = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
@@ -130,16 +193,11 @@ func newChecksums(algos []string) (map[string]hash.Hash, error) {
 }
 
 // objectReader returns a reader of bytes [off, off+n) of an object made of
-// segs. A read inside one segment is an *os.File section, so net/http can
-// send it with sendfile.
+// segs. Segments are opened one at a time as the reader reaches them (an
+// object may have 10,000 parts). A read inside one file segment is a plain
+// *os.File section, so net/http can send it with sendfile.
 func (s *Service) objectReader(segs []segment, off, n int64) (io.Reader, error) {
-	var readers []io.Reader
-	var closers []io.Closer
-	closeAll := func() {
-		for _, c := range closers {
-			_ = c.Close()
-		}
-	}
+	var pieces []piece
 	for _, sg := range segs {
 		if n <= 0 {
 			break
@@ -148,52 +206,127 @@ func (s *Service) objectReader(segs []segment, off, n int64) (io.Reader, error) 
 			off -= sg.Size
 			continue
 		}
-		b, err := s.blobs.Open(sg.Blob)
-		if err != nil {
-			closeAll()
-			if errors.Is(err, storage.ErrNotFound) {
-				return nil, fmt.Errorf("s3: object body %s is missing: %w", sg.Blob, err)
-			}
-			return nil, err
-		}
-		closers = append(closers, b)
 		take := min(sg.Size-off, n)
-		if _, err := b.Seek(off, io.SeekStart); err != nil {
-			closeAll()
-			return nil, err
-		}
-		var r io.Reader = b
-		if f, ok := b.(interface{ File() *os.File }); ok {
-			r = f.File()
-		}
-		readers = append(readers, &io.LimitedReader{R: r, N: take})
+		pieces = append(pieces, piece{seg: sg, off: off, n: take})
 		n -= take
 		off = 0
 	}
-	if len(readers) == 1 {
-		return &readCloser{Reader: readers[0], closers: closers}, nil
+	r := &segmentReader{s: s, pieces: pieces}
+	// Open the first piece now, so that a missing body fails the request
+	// before any header is written.
+	if err := r.openNext(); err != nil {
+		return nil, err
 	}
-	return &readCloser{Reader: io.MultiReader(readers...), closers: closers}, nil
+	return r, nil
 }
 
-// readCloser closes the blobs of an object body once the response is sent.
-type readCloser struct {
-	io.Reader
-	closers []io.Closer
+// piece is the part of one segment that a read covers.
+type piece struct {
+	seg    segment
+	off, n int64
 }
 
-func (r *readCloser) Close() error {
-	for _, c := range r.closers {
-		_ = c.Close()
+// segmentReader reads pieces in order, holding at most one blob open.
+type segmentReader struct {
+	s      *Service
+	pieces []piece
+	cur    io.Reader
+	closer io.Closer
+}
+
+func (r *segmentReader) openNext() error {
+	r.closeCurrent()
+	if len(r.pieces) == 0 {
+		r.cur = nil
+		return nil
 	}
+	p := r.pieces[0]
+	r.pieces = r.pieces[1:]
+	if p.seg.Inline {
+		var data []byte
+		err := r.s.db.View(context.Background(), func(tx storage.Tx) error {
+			v, err := tx.Get(tableInline, []byte(p.seg.Blob))
+			if err != nil {
+				return err
+			}
+			data = bytes.Clone(v[p.off : p.off+p.n])
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("s3: inline body %s: %w", p.seg.Blob, err)
+		}
+		r.cur = bytes.NewReader(data)
+		return nil
+	}
+	b, err := r.s.blobs.Open(p.seg.Blob)
+	if err != nil {
+		if errors.Is(err, storage.ErrNotFound) {
+			return fmt.Errorf("s3: object body %s is missing: %w", p.seg.Blob, err)
+		}
+		return err
+	}
+	if _, err := b.Seek(p.off, io.SeekStart); err != nil {
+		_ = b.Close()
+		return err
+	}
+	var src io.Reader = b
+	if f, ok := b.(interface{ File() *os.File }); ok {
+		src = f.File()
+	}
+	r.cur, r.closer = &io.LimitedReader{R: src, N: p.n}, b
 	return nil
 }
 
-// WriteTo lets io.Copy hand a single-file body to the connection's
-// ReadFrom (sendfile) when the body is one *os.File section.
-func (r *readCloser) WriteTo(w io.Writer) (int64, error) {
-	if rf, ok := w.(io.ReaderFrom); ok {
-		return rf.ReadFrom(r.Reader)
+func (r *segmentReader) closeCurrent() {
+	if r.closer != nil {
+		_ = r.closer.Close()
+		r.closer = nil
 	}
-	return io.Copy(w, r.Reader)
+}
+
+func (r *segmentReader) Read(p []byte) (int, error) {
+	for r.cur != nil {
+		n, err := r.cur.Read(p)
+		if err == io.EOF {
+			err = nil
+			if n == 0 {
+				if oerr := r.openNext(); oerr != nil {
+					return 0, oerr
+				}
+				continue
+			}
+		}
+		return n, err
+	}
+	return 0, io.EOF
+}
+
+// WriteTo hands each file piece to the connection's ReadFrom, which uses
+// sendfile for an *os.File section.
+func (r *segmentReader) WriteTo(w io.Writer) (int64, error) {
+	var total int64
+	for r.cur != nil {
+		var n int64
+		var err error
+		if rf, ok := w.(io.ReaderFrom); ok {
+			n, err = rf.ReadFrom(r.cur)
+		} else {
+			n, err = io.Copy(w, r.cur)
+		}
+		total += n
+		if err != nil {
+			return total, err
+		}
+		if err := r.openNext(); err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}
+
+// Close releases the blob being read.
+func (r *segmentReader) Close() error {
+	r.closeCurrent()
+	r.cur, r.pieces = nil, nil
+	return nil
 }

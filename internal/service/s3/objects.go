@@ -153,13 +153,13 @@ func (s *Service) PutObject(ctx context.Context, in *s3api.PutObjectInput) (*s3a
 	if in.ContentLength != nil {
 		size = *in.ContentLength
 	}
-	body, err := s.receiveBody(in.Body, size, want.algorithms())
+	body, err := s.receiveSmallBody(in.Body, size, want.algorithms())
 	if err != nil {
 		return nil, err
 	}
 	ok := false
 	defer func() {
-		if !ok {
+		if !ok && !body.seg.Inline {
 			s.releaseBlobs([]segment{body.seg})
 		}
 	}()
@@ -211,6 +211,9 @@ func (s *Service) PutObject(ctx context.Context, in *s3api.PutObjectInput) (*s3a
 			if err := checkWritePreconditions(cur, in.IfMatch, in.IfNoneMatch); err != nil {
 				return err
 			}
+		}
+		if err := storeInline(tx, body); err != nil {
+			return err
 		}
 		released, err = s.putVersion(tx, b, rec)
 		return err

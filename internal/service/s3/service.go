@@ -52,10 +52,29 @@ func New(d Deps) *Service {
 // releaseBlobs deletes the blobs of versions that a committed transaction
 // removed. A failure only leaks disk space, so it is logged, not returned.
 func (s *Service) releaseBlobs(segs []segment) {
+	var inline []string
 	for _, sg := range segs {
+		if sg.Inline {
+			inline = append(inline, sg.Blob)
+			continue
+		}
 		if err := s.blobs.Delete(sg.Blob); err != nil {
 			s.log.Warn("s3: releasing blob", "blob", sg.Blob, "err", err)
 		}
+	}
+	if len(inline) == 0 {
+		return
+	}
+	err := s.db.Update(context.Background(), func(tx storage.Tx) error {
+		for _, id := range inline {
+			if err := tx.Delete(tableInline, []byte(id)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		s.log.Warn("s3: releasing inline bodies", "err", err)
 	}
 }
 

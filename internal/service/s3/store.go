@@ -21,6 +21,9 @@ const (
 	tableObjects = "s3.objects" // objectKey(bucket, key, seq) -> objectRecord
 	tableUploads = "s3.uploads" // bucket \x00 uploadID -> uploadRecord
 	tableParts   = "s3.parts"   // uploadID \x00 %05d partNumber -> partRecord
+	// tableInline holds the bytes of small object bodies, keyed by their
+	// segment id, so that a small PUT is one metadata commit and no file.
+	tableInline = "s3.inline"
 )
 
 // bucketRecord is everything S3 keeps about a bucket. Sub-resource
@@ -68,6 +71,8 @@ type bucketRecord struct {
 type segment struct {
 	Blob string `json:"b"`
 	Size int64  `json:"s"`
+	// Inline segments live in tableInline instead of the blob store.
+	Inline bool `json:"i,omitempty"`
 }
 
 // partInfo describes one part of a multipart object, for GetObject
