@@ -10,6 +10,8 @@ package restxml
 
 import (
 	"bytes"
+	"crypto/md5"
+	"encoding/base64"
 	"errors"
 	"io"
 	"net/http"
@@ -18,6 +20,7 @@ import (
 	"strings"
 
 	"github.com/nimbus-cloud/nimbus/internal/aws/awserr"
+	"github.com/nimbus-cloud/nimbus/internal/checksum"
 	"github.com/nimbus-cloud/nimbus/internal/model"
 	"github.com/nimbus-cloud/nimbus/internal/protocol"
 	"github.com/nimbus-cloud/nimbus/internal/protocol/httpbinding"
@@ -157,7 +160,47 @@ func readBody(r *http.Request) ([]byte, error) {
 	if len(body) > maxXMLBody {
 		return nil, awserr.RequestTooLarge.New("Your request was too big.")
 	}
+	if err := checkDigests(r, body); err != nil {
+		return nil, err
+	}
 	return body, nil
+}
+
+var (
+	errBadDigest     = awserr.Def{Code: "BadDigest", Status: http.StatusBadRequest, Sender: true}
+	errInvalidDigest = awserr.Def{Code: "InvalidDigest", Status: http.StatusBadRequest, Sender: true}
+	errInvalidReq    = awserr.Def{Code: "InvalidRequest", Status: http.StatusBadRequest, Sender: true}
+)
+
+// checkDigests verifies the Content-MD5 and x-amz-checksum-* headers of a
+// body the codec read whole (streamed payloads are the service's to check),
+// so that a configuration or a DeleteObjects batch corrupted on the way is
+// refused as S3 refuses it.
+func checkDigests(r *http.Request, body []byte) error {
+	if v := r.Header.Get("Content-MD5"); v != "" {
+		want, err := base64.StdEncoding.DecodeString(v)
+		if err != nil || len(want) != md5.Size {
+			return errInvalidDigest.New("The Content-MD5 you specified was invalid.").WithDetail(map[string]string{"Content-MD5": v})
+		}
+		if got := md5.Sum(body); !bytes.Equal(got[:], want) {
+			return errBadDigest.New("The Content-MD5 you specified did not match what we received.").WithDetail(map[string]string{
+				"ExpectedDigest": v, "CalculatedDigest": base64.StdEncoding.EncodeToString(got[:]),
+			})
+		}
+	}
+	for name, vals := range r.Header {
+		algo, ok := checksum.FromHeader(name)
+		if !ok || len(vals) == 0 {
+			continue
+		}
+		if !checksum.Valid(algo, vals[0]) {
+			return errInvalidReq.Newf("Value for %s header is invalid.", strings.ToLower(name))
+		}
+		if checksum.Sum(algo, body) != vals[0] {
+			return errBadDigest.Newf("The %s you specified did not match the calculated checksum.", strings.ToLower(string(algo)))
+		}
+	}
+	return nil
 }
 
 func malformed(svc *model.Service) error {

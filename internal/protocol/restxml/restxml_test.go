@@ -1,6 +1,9 @@
 package restxml
 
 import (
+	"bytes"
+	"crypto/md5"
+	"encoding/base64"
 	"errors"
 	"io"
 	"net/http"
@@ -13,6 +16,7 @@ import (
 	"github.com/nimbus-cloud/nimbus/internal/api/s3api"
 	"github.com/nimbus-cloud/nimbus/internal/aws/awserr"
 	"github.com/nimbus-cloud/nimbus/internal/aws/request"
+	"github.com/nimbus-cloud/nimbus/internal/checksum"
 	"github.com/nimbus-cloud/nimbus/internal/model"
 )
 
@@ -445,5 +449,33 @@ func TestRoute53Style(t *testing.T) {
 	}
 	if _, err := c.Operation(newRequest("GET", "/2013-04-01/nothing", "", nil), route53); !errors.As(err, &e) || e.Status != 404 {
 		t.Fatalf("unknown path: %v", err)
+	}
+}
+
+func TestCheckDigests(t *testing.T) {
+	body := []byte("<Delete><Object><Key>a</Key></Object></Delete>")
+	sum := md5.Sum(body)
+	good := base64.StdEncoding.EncodeToString(sum[:])
+	for name, tc := range map[string]struct {
+		header, value, code string
+	}{
+		"no digest":          {},
+		"good md5":           {"Content-MD5", good, ""},
+		"wrong md5":          {"Content-MD5", "1B2M2Y8AsgTpgAmY7PhCfg==", "BadDigest"},
+		"not base64 md5":     {"Content-MD5", "!!", "InvalidDigest"},
+		"good crc32":         {"x-amz-checksum-crc32", checksum.Sum(checksum.CRC32, body), ""},
+		"wrong crc32":        {"x-amz-checksum-crc32", "AAAAAA==", "BadDigest"},
+		"malformed checksum": {"x-amz-checksum-sha256", "abc", "InvalidRequest"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := httptest.NewRequest("POST", "/b?delete", bytes.NewReader(body))
+			if tc.header != "" {
+				r.Header.Set(tc.header, tc.value)
+			}
+			err := checkDigests(r, body)
+			if tc.code == "" && err != nil || tc.code != "" && awserr.From(err).Code != tc.code {
+				t.Fatalf("got %v, want %q", err, tc.code)
+			}
+		})
 	}
 }
