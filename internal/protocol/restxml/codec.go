@@ -100,10 +100,26 @@ func (Codec) Decode(r *http.Request, svc *model.Service, op *model.Operation, in
 			}
 		}
 	}
-	if err := validate.Input(svc, in); err != nil {
-		return err
+	if problems := validate.Check(svc, in); len(problems) > 0 {
+		if unwrappedErrors[svc.Name] && st.Payload >= 0 && inPayload(problems, st.Fields[st.Payload]) {
+			// S3 checks a body against its XML schema before anything else.
+			return malformed(svc)
+		}
+		return validate.ErrorFor(svc, svc.Protocol, problems)
 	}
 	return nil
+}
+
+// inPayload reports whether a problem lies inside the payload document
+// (a missing or bad element), not in the payload member itself.
+func inPayload(problems []validate.Problem, payload *model.Field) bool {
+	prefix := payload.GoName + "."
+	for _, p := range problems {
+		if len(p.Path) > len(prefix) && strings.EqualFold(p.Path[:len(prefix)], prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 // decodePayload fills the payload member f: a stream gets the body itself,
