@@ -1,0 +1,88 @@
+// Package events is durable delivery between services: S3 event
+// notifications, SNS fan-out, EventBridge targets, event-source mappings and
+// schedules all hand their deliveries to a Bus.
+//
+// A producer enqueues deliveries inside its own storage transaction, so a
+// delivery exists exactly when the write that caused it committed. The Bus's
+// dispatcher then hands each delivery to the Sink registered for its kind,
+// retries failures with backoff, and gives up (to a dead-letter target or
+// the log) only after the delivery's retry policy is exhausted. Deliveries
+// survive restarts and kill -9: nothing lives only in a goroutine.
+//
+// A sink that keeps its state in the same store (SQS) receives the
+// dispatcher's transaction, so the delivery and its removal from the outbox
+// commit together: exactly once. A sink that talks to the outside (HTTP
+// endpoints) ignores the transaction; it may see a delivery again after a
+// crash, which is the at-least-once contract AWS documents for those.
+package events
+
+import (
+	"context"
+	"time"
+
+	"github.com/nimbus-cloud/nimbus/internal/storage"
+)
+
+// Delivery is one message on its way to one target.
+type Delivery struct {
+	ID string `json:"id"` // assigned by Enqueue
+	// Kind selects the sink: "sqs", "sns", "http", "https", "lambda",
+	// "email", "sms", "application", "events", ...
+	Kind string `json:"kind"`
+	// Target is the ARN or URL the delivery goes to.
+	Target string `json:"target"`
+	// Body is the payload, in the form the sink expects (for SQS, the
+	// message body).
+	Body []byte `json:"body"`
+	// Attributes carry sink-specific metadata (for SQS: message attributes
+	// encoded by the producer, message group and deduplication ids).
+	Attributes map[string]string `json:"attrs,omitempty"`
+	// Source names the producer for logs and dead letters, e.g. the topic
+	// or bucket ARN.
+	Source string `json:"source,omitempty"`
+	// Retry is the retry policy; the zero value means DefaultRetry.
+	Retry RetryPolicy `json:"retry,omitzero"`
+	// DeadLetter, when set, receives the delivery (as an "sqs" delivery of
+	// the same body and attributes) once retries are exhausted.
+	DeadLetter string `json:"dlq,omitempty"`
+
+	// Attempts made so far and when the next one is due; kept by the Bus.
+	Attempts  int       `json:"attempts,omitempty"`
+	NotBefore time.Time `json:"notBefore,omitzero"`
+	Enqueued  time.Time `json:"enqueued,omitzero"`
+}
+
+// RetryPolicy bounds how a failing delivery is retried.
+type RetryPolicy struct {
+	MaxAttempts int           `json:"max,omitempty"`      // total attempts, including the first
+	MinDelay    time.Duration `json:"min,omitempty"`      // delay before the first retry
+	MaxDelay    time.Duration `json:"maxDelay,omitempty"` // cap of the exponential backoff
+}
+
+// DefaultRetry is used when a delivery carries no policy.
+var DefaultRetry = RetryPolicy{MaxAttempts: 10, MinDelay: time.Second, MaxDelay: 5 * time.Minute}
+
+// Sink delivers deliveries of one kind.
+type Sink interface {
+	// Deliver delivers d. For a local sink, tx is the dispatcher's
+	// read-write transaction, in which d is removed from the outbox when
+	// Deliver returns nil: a sink whose state is in the same store writes
+	// through tx and must be quick. For an External sink tx is nil and no
+	// transaction is held during the call. Returning an error (rolling tx
+	// back) schedules a retry; a Permanent error is not retried.
+	Deliver(ctx context.Context, tx storage.Tx, d *Delivery) error
+}
+
+// External is implemented by sinks that talk to the outside world (HTTP
+// endpoints, processes): they are called outside any transaction and
+// concurrently.
+type External interface {
+	External() bool
+}
+
+// Permanent marks an error that retrying cannot fix (the target does not
+// exist, the payload is refused).
+type Permanent struct{ Err error }
+
+func (p Permanent) Error() string { return p.Err.Error() }
+func (p Permanent) Unwrap() error { return p.Err }
