@@ -91,6 +91,18 @@ func (l *limiter) Close() error {
 // lift removes the limit: streaming payloads may be of any size.
 func (l *limiter) lift() { l.limit = -1 }
 
+// liftedFor runs serve without the limit, and puts the limit back when
+// serve declines the request (and so read nothing).
+func (l *limiter) liftedFor(serve func() bool) bool {
+	limit := l.limit
+	l.limit = -1
+	if serve() {
+		return true
+	}
+	l.limit = limit
+	return false
+}
+
 // checkLength refuses a declared Content-Length over the limit before any
 // of the body is read.
 func (l *limiter) checkLength(r *http.Request) error {

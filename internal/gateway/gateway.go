@@ -36,6 +36,8 @@ type Service struct {
 	// Raw, when set, may serve a request outside the model (S3 POST form
 	// uploads, website hosting); it returns true when it did. It runs after
 	// routing, CORS and body decoding, with request.Info in the context.
+	// The body has no size limit while Raw runs (a form upload carries an
+	// object); Raw bounds what it reads.
 	Raw func(w http.ResponseWriter, r *http.Request) bool
 }
 
@@ -192,7 +194,7 @@ func (ex *exchange) serve() {
 		ex.fail(err)
 		return
 	}
-	if rt.svc.Raw != nil && rt.svc.Raw(ex.w, r) {
+	if rt.svc.Raw != nil && lim.liftedFor(func() bool { return rt.svc.Raw(ex.w, r) }) {
 		return
 	}
 	op, err := rt.codec.Operation(r, rt.svc.Model)

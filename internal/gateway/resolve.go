@@ -393,13 +393,16 @@ type readCloser struct {
 
 // s3VirtualHost returns the bucket of a virtual-hosted S3 host:
 // <bucket>.s3.<anything>, <bucket>.s3-<region>.amazonaws.com,
-// <bucket>.s3-website..., <bucket>.localhost[:port].
+// <bucket>.localhost[:port], and the website endpoints
+// <bucket>.s3-website[-.]<region>.amazonaws.com and
+// <bucket>.s3-website.localhost[:port]. A website request goes to S3 like
+// any virtual-hosted one; S3's Raw hook knows it by its Host.
 func s3VirtualHost(host string) (string, bool) {
 	h := hostname(host)
 	if net.ParseIP(h) != nil {
 		return "", false
 	}
-	if b, ok := strings.CutSuffix(h, ".localhost"); ok && b != "" && !strings.HasSuffix(b, ".s3") && b != "s3" {
+	if b, ok := strings.CutSuffix(h, ".localhost"); ok && b != "" && !hasS3Label(b) {
 		return validBucketHost(b)
 	}
 	i := max(strings.LastIndex(h, ".s3."), strings.LastIndex(h, ".s3-"))
@@ -413,6 +416,13 @@ func s3VirtualHost(host string) (string, bool) {
 		}
 	}
 	return validBucketHost(h[:i])
+}
+
+// hasS3Label reports whether the last label of h is an S3 endpoint's
+// ("s3", "s3-website", "s3-control"...), so that the bucket comes before it.
+func hasS3Label(h string) bool {
+	last := h[strings.LastIndexByte(h, '.')+1:]
+	return last == "s3" || strings.HasPrefix(last, "s3-")
 }
 
 func validBucketHost(b string) (string, bool) {
