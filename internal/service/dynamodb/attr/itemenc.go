@@ -182,7 +182,9 @@ var ErrCorruptItem = errors.New("attr: corrupt item encoding")
 // itemDecoder reads an encoding. All strings are substrings of one copy of
 // the input, S and N pointers point into one slab, BOOL and NULL pointers
 // into another, and binary values are slices of one buffer, so a decode
-// allocates little beyond the maps and lists themselves.
+// allocates little beyond the maps and lists themselves. (Map entries of
+// AttributeValue, a 160-byte struct, are stored out of line by Go's maps:
+// one allocation per attribute that no decoder can avoid.)
 type itemDecoder struct {
 	text  string // copy of the input
 	pos   int
@@ -279,7 +281,11 @@ func (d *itemDecoder) bytes() ([]byte, bool) {
 
 func (d *itemDecoder) strPtr(s string) *string {
 	if len(d.strs) == cap(d.strs) {
-		return &s // more S/N values than the header said: still correct
+		// More S/N values than the header said: still correct. (A new
+		// pointer here, not &s, keeps s itself off the heap.)
+		p := new(string)
+		*p = s
+		return p
 	}
 	d.strs = append(d.strs, s)
 	return &d.strs[len(d.strs)-1]
@@ -287,7 +293,9 @@ func (d *itemDecoder) strPtr(s string) *string {
 
 func (d *itemDecoder) boolPtr(b bool) *bool {
 	if len(d.bools) == cap(d.bools) {
-		return &b
+		p := new(bool)
+		*p = b
+		return p
 	}
 	d.bools = append(d.bools, b)
 	return &d.bools[len(d.bools)-1]

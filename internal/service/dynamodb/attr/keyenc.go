@@ -168,7 +168,7 @@ func DecodeNumberKey(src []byte) (Number, []byte, error) {
 			return n, src[i+1:], nil
 		}
 		pair := b - 1
-		if pair > 99 || int(n.n) >= MaxDigits {
+		if pair > 99 || int(n.n) >= MaxDigits || (n.n == 0 && pair < 10) {
 			return Number{}, src, keyCorrupt()
 		}
 		n.d[n.n] = '0' + pair/10

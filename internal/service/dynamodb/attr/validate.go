@@ -76,7 +76,9 @@ func check(v *Value, depth int, normalize bool) error {
 			return err
 		}
 		if normalize && c != *v.N {
-			v.N = &c
+			p := new(string) // not &c: that would move c to the heap on every call
+			*p = c
+			v.N = p
 		}
 	}
 	if v.NS != nil {
