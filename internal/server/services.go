@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/nimbus-cloud/nimbus/internal/api/dynamodbapi"
 	"github.com/nimbus-cloud/nimbus/internal/api/s3api"
 	"github.com/nimbus-cloud/nimbus/internal/gateway"
 	"github.com/nimbus-cloud/nimbus/internal/protocol"
@@ -11,6 +12,7 @@ import (
 	"github.com/nimbus-cloud/nimbus/internal/protocol/query"
 	"github.com/nimbus-cloud/nimbus/internal/protocol/restxml"
 	"github.com/nimbus-cloud/nimbus/internal/protocol/rpcv2cbor"
+	"github.com/nimbus-cloud/nimbus/internal/service/dynamodb"
 	"github.com/nimbus-cloud/nimbus/internal/service/s3"
 )
 
@@ -27,8 +29,12 @@ func (s *Server) build() error {
 	s3svc := s3.New(s3.Deps{Store: s.store, Log: s.log})
 	s.background(func(ctx context.Context) { s3svc.StartLifecycle(ctx, lifecycleEvery) })
 
+	ddbsvc := dynamodb.New(dynamodb.Deps{Store: s.store, Log: s.log})
+	s.background(func(ctx context.Context) { ddbsvc.Start(); <-ctx.Done(); ddbsvc.Close() })
+
 	services := []gateway.Service{
 		{Model: s3api.Service, Handlers: s3api.Handlers(s3svc)},
+		{Model: dynamodbapi.Service, Handlers: dynamodbapi.Handlers(ddbsvc)},
 	}
 	s.handler = gateway.New(gateway.Config{
 		Services: services,

@@ -1,0 +1,237 @@
+package dynamodb
+
+import (
+	"sort"
+
+	"github.com/nimbus-cloud/nimbus/internal/service/dynamodb/attr"
+)
+
+// Storage keys. Every table and every index has its own key space, an
+// 8-byte id. An item lives at
+//
+//	tableID | h32(enc(hash)) | enc(hash) | enc(range)
+//
+// and an index entry at
+//
+//	indexID | h32(enc(ihash)) | enc(ihash) | enc(irange) | enc(hash) | enc(range)
+//
+// where enc is attr's order-preserving, self-delimiting key encoding and
+// h32 a hash of the encoded partition key. The hash spreads partitions as
+// DynamoDB does (a Scan returns them in hash order) and lets a parallel
+// Scan cut the key space into exact, contiguous segments; within a
+// partition, items sort by their sort key as Query needs.
+const (
+	idLen     = 8
+	hashLen   = 4
+	keyPrefix = idLen + hashLen
+)
+
+// hash32 is FNV-1a over the encoded partition key: cheap, stable across
+// versions and runs (it is part of the stored keys).
+func hash32(b []byte) uint32 {
+	h := uint32(2166136261)
+	for _, c := range b {
+		h ^= uint32(c)
+		h *= 16777619
+	}
+	return h
+}
+
+// appendSpaceKey appends id | h32(hash) | hash, the prefix of a partition
+// in a key space; hashEnc is the encoded partition key value.
+func appendSpaceKey(dst []byte, id uint64, hashEnc []byte) []byte {
+	dst = appendUint64(dst, id)
+	h := hash32(hashEnc)
+	dst = append(dst, byte(h>>24), byte(h>>16), byte(h>>8), byte(h))
+	return append(dst, hashEnc...)
+}
+
+// itemKeyOf builds the storage key of an item of t from its key values,
+// which the caller validated.
+func (t *tableMeta) itemKeyOf(item attr.Item) ([]byte, error) {
+	return spaceKey(t.ID, t.Key, item, nil)
+}
+
+// spaceKey encodes the key of item in key space id under schema ks;
+// suffix (a table item key without its prefix) follows, for index entries.
+func spaceKey(id uint64, ks keySchema, item attr.Item, suffix []byte) ([]byte, error) {
+	var buf [128]byte
+	hv := item[ks.Hash.Name]
+	hashEnc, err := attr.AppendKey(buf[:0], &hv)
+	if err != nil {
+		return nil, err
+	}
+	key := make([]byte, 0, keyPrefix+len(hashEnc)+32+len(suffix))
+	key = appendSpaceKey(key, id, hashEnc)
+	if ks.hasRange() {
+		rv := item[ks.Range.Name]
+		if key, err = attr.AppendKey(key, &rv); err != nil {
+			return nil, err
+		}
+	}
+	return append(key, suffix...), nil
+}
+
+// partitionPrefix is the key prefix of one partition of a key space.
+func partitionPrefix(id uint64, hash *attr.Value) ([]byte, error) {
+	var buf [128]byte
+	hashEnc, err := attr.AppendKey(buf[:0], hash)
+	if err != nil {
+		return nil, err
+	}
+	return appendSpaceKey(make([]byte, 0, keyPrefix+len(hashEnc)), id, hashEnc), nil
+}
+
+// keyOnly returns the key attributes of item under ks.
+func keyOnly(ks keySchema, item attr.Item) attr.Item {
+	out := make(attr.Item, 2)
+	if v, ok := item[ks.Hash.Name]; ok {
+		out[ks.Hash.Name] = v
+	}
+	if ks.hasRange() {
+		if v, ok := item[ks.Range.Name]; ok {
+			out[ks.Range.Name] = v
+		}
+	}
+	return out
+}
+
+var errKeySchema = "The provided key element does not match the schema"
+
+// checkKeyArg validates a Key parameter (GetItem, DeleteItem, UpdateItem):
+// exactly the key attributes of the table, of the right types. The caller
+// normalized the values (attr.NormalizeItem), so that 1 and 1.0 address
+// one item.
+func (t *tableMeta) checkKeyArg(key attr.Item) error {
+	want := 1
+	if t.Key.hasRange() {
+		want = 2
+	}
+	if len(key) != want {
+		return validation(errKeySchema)
+	}
+	for _, ka := range []keyAttr{t.Key.Hash, t.Key.Range}[:want] {
+		v, ok := key[ka.Name]
+		if !ok || attr.TypeOf(&v).String() != ka.Type {
+			return validation(errKeySchema)
+		}
+	}
+	return t.checkKeyValues(key)
+}
+
+// checkItemKey validates the key attributes of a whole item (PutItem).
+func (t *tableMeta) checkItemKey(item attr.Item) error {
+	for _, ka := range []keyAttr{t.Key.Hash, t.Key.Range} {
+		if ka.Name == "" {
+			continue
+		}
+		v, ok := item[ka.Name]
+		if !ok {
+			return validationf("One or more parameter values were invalid: Missing the key %s in the item", ka.Name)
+		}
+		if got := attr.TypeOf(&v).String(); got != ka.Type {
+			return validationf("One or more parameter values were invalid: Type mismatch for key %s expected: %s actual: %s", ka.Name, ka.Type, got)
+		}
+	}
+	return t.checkKeyValues(item)
+}
+
+// checkKeyValues applies the value rules of key attributes (no empty
+// strings or binaries, size limits), with AWS's messages.
+func (t *tableMeta) checkKeyValues(item attr.Item) error {
+	for i, ka := range []keyAttr{t.Key.Hash, t.Key.Range} {
+		if ka.Name == "" {
+			continue
+		}
+		role := attr.PartitionKey
+		if i == 1 {
+			role = attr.SortKey
+		}
+		typ, _ := attr.ParseType(ka.Type)
+		v := item[ka.Name]
+		if err := attr.ValidateKey(ka.Name, role, typ, &v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkIndexKeys validates the index key attributes an item carries: an
+// attribute that keys an index must have that key's type and must not be
+// empty. An item without the attribute is simply not in that index.
+// viaUpdate selects the wording DynamoDB uses for UpdateItem.
+func (t *tableMeta) checkIndexKeys(item attr.Item, viaUpdate bool) error {
+	if len(t.LSIs) == 0 && len(t.GSIs) == 0 {
+		return nil
+	}
+	// DynamoDB names the alphabetically first index that an attribute keys.
+	ixs := append([]*indexMeta(nil), t.indexes()...)
+	sort.Slice(ixs, func(i, j int) bool { return ixs[i].Name < ixs[j].Name })
+	for _, ix := range ixs {
+		for _, ka := range []keyAttr{ix.Key.Hash, ix.Key.Range} {
+			if ka.Name == "" || t.Key.isKey(ka.Name) {
+				continue
+			}
+			v, ok := item[ka.Name]
+			if !ok {
+				continue
+			}
+			if got := attr.TypeOf(&v).String(); got != ka.Type {
+				return validationf("One or more parameter values were invalid: Type mismatch for Index Key %s Expected: %s Actual: %s IndexName: %s", ka.Name, ka.Type, got, ix.Name)
+			}
+			kind := ""
+			switch {
+			case v.S != nil && *v.S == "":
+				kind = "string"
+			case v.B != nil && len(v.B) == 0:
+				kind = "binary"
+			}
+			if kind == "" {
+				continue
+			}
+			if viaUpdate {
+				return validationf("One or more parameter values are not valid. The update expression attempted to update a secondary index key to a value that is not supported. The AttributeValue for a key attribute cannot contain an empty %s value. IndexName: %s, IndexKey: %s", kind, ix.Name, ka.Name)
+			}
+			return validationf("One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty %s value. IndexName: %s, IndexKey: %s", kind, ix.Name, ka.Name)
+		}
+	}
+	return nil
+}
+
+// inIndex reports whether item has every key attribute of ix, and so an
+// entry in it (indexes are sparse).
+func inIndex(ix *indexMeta, item attr.Item) bool {
+	if item == nil {
+		return false
+	}
+	if _, ok := item[ix.Key.Hash.Name]; !ok {
+		return false
+	}
+	if ix.Key.hasRange() {
+		if _, ok := item[ix.Key.Range.Name]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// project returns the attributes of item that ix keeps.
+func project(ix *indexMeta, table keySchema, item attr.Item) attr.Item {
+	if ix.Projection == projAll {
+		return item
+	}
+	out := make(attr.Item, 4+len(ix.NonKey))
+	for _, ks := range []keySchema{table, ix.Key} {
+		for _, ka := range []keyAttr{ks.Hash, ks.Range} {
+			if v, ok := item[ka.Name]; ok && ka.Name != "" {
+				out[ka.Name] = v
+			}
+		}
+	}
+	for _, n := range ix.NonKey {
+		if v, ok := item[n]; ok {
+			out[n] = v
+		}
+	}
+	return out
+}

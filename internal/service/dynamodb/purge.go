@@ -1,0 +1,114 @@
+package dynamodb
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/nimbus-cloud/nimbus/internal/storage"
+)
+
+// purgeBatch is how many entries one purge transaction removes: small
+// enough that a purge never holds the write lock for long.
+const purgeBatch = 2000
+
+// schedulePurge records key spaces whose entries are to be removed.
+func schedulePurge(tx storage.Tx, ids ...uint64) error {
+	for _, id := range ids {
+		if err := tx.Put(tablePurge, statsKey(id), []byte{}); err != nil {
+			return err
+		}
+		if err := tx.Delete(tableStats, statsKey(id)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// purge removes the entries of every key space scheduled for purging.
+func (s *Service) purge(ctx context.Context) {
+	for ctx.Err() == nil {
+		var ids [][]byte
+		err := s.db.View(ctx, func(tx storage.Tx) error {
+			return tx.Scan(tablePurge, storage.Range{}, func(k, _ []byte) bool {
+				ids = append(ids, append([]byte(nil), k...))
+				return len(ids) < 100
+			})
+		})
+		if err != nil || len(ids) == 0 {
+			if err != nil && ctx.Err() == nil {
+				s.log.Warn("dynamodb: listing key spaces to purge", "err", err)
+			}
+			return
+		}
+		for _, id := range ids {
+			if err := s.purgeSpace(ctx, id); err != nil {
+				if ctx.Err() == nil {
+					s.log.Warn("dynamodb: purging a deleted table", "err", err)
+				}
+				return
+			}
+		}
+	}
+}
+
+// purgeSpace removes the entries of one key space, a batch per
+// transaction, and then its purge record.
+func (s *Service) purgeSpace(ctx context.Context, id []byte) error {
+	for {
+		done := false
+		err := s.db.Update(ctx, func(tx storage.Tx) error {
+			var keys [][]byte
+			err := tx.Scan(tableItems, storage.Range{Prefix: id}, func(k, _ []byte) bool {
+				keys = append(keys, append([]byte(nil), k...))
+				return len(keys) < purgeBatch
+			})
+			if err != nil {
+				return err
+			}
+			for _, k := range keys {
+				if err := tx.Delete(tableItems, k); err != nil {
+					return err
+				}
+			}
+			if len(keys) < purgeBatch {
+				done = true
+				return tx.Delete(tablePurge, id)
+			}
+			return nil
+		})
+		if err != nil || done {
+			return err
+		}
+	}
+}
+
+// resumeWork finishes what a previous run started: purges of deleted
+// tables and backfills of new global secondary indexes.
+func (s *Service) resumeWork(ctx context.Context) {
+	s.purge(ctx)
+	var refs []tableRef
+	err := s.db.View(ctx, func(tx storage.Tx) error {
+		return tx.Scan(tableTables, storage.Range{}, func(_, v []byte) bool {
+			var t tableMeta
+			if json.Unmarshal(v, &t) != nil {
+				return true
+			}
+			for _, ix := range t.GSIs {
+				if ix.Status == statusCreating {
+					refs = append(refs, tableRef{t.Account, t.Region, t.Name})
+					break
+				}
+			}
+			return true
+		})
+	})
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Warn("dynamodb: looking for unfinished index backfills", "err", err)
+		}
+		return
+	}
+	for _, ref := range refs {
+		s.backfill(ctx, ref)
+	}
+}

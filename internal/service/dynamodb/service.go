@@ -1,0 +1,95 @@
+package dynamodb
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/nimbus-cloud/nimbus/internal/api/dynamodbapi"
+	"github.com/nimbus-cloud/nimbus/internal/storage"
+)
+
+// Deps are what the DynamoDB service needs from the rest of Nimbus.
+type Deps struct {
+	Store storage.Backend
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	Log *slog.Logger
+}
+
+// Service implements the DynamoDB API on the state engine.
+type Service struct {
+	dynamodbapi.Unimplemented
+
+	db  storage.Backend
+	now func() time.Time
+	log *slog.Logger
+
+	// metas caches decoded table metadata by the bytes it was decoded
+	// from, so that a request pays one Get and one comparison, not a decode.
+	metas metaCache
+
+	// backfillBatch is how many items one transaction of a GSI backfill
+	// copies; backfillInline is the item count up to which UpdateTable
+	// backfills a new index in its own transaction (tests lower both).
+	backfillBatch  int
+	backfillInline int64
+
+	// workers tracks background jobs (GSI backfills, purges of deleted
+	// tables) so that Close can wait for them.
+	workers sync.WaitGroup
+	stop    context.CancelFunc
+	ctx     context.Context
+}
+
+var _ dynamodbapi.API = (*Service)(nil)
+
+// New returns the DynamoDB service.
+func New(d Deps) *Service {
+	now := d.Now
+	if now == nil {
+		now = time.Now
+	}
+	log := d.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	s := &Service{
+		db: d.Store, now: now, log: log,
+		backfillBatch: 1000, backfillInline: 10000,
+		ctx: ctx, stop: stop,
+	}
+	return s
+}
+
+// Start resumes work that a previous run left unfinished: index
+// backfills and the purge of deleted tables' items.
+func (s *Service) Start() {
+	s.goWork(func(ctx context.Context) { s.resumeWork(ctx) })
+}
+
+// Close stops background work and waits for it.
+func (s *Service) Close() {
+	s.stop()
+	s.workers.Wait()
+}
+
+func (s *Service) goWork(fn func(ctx context.Context)) {
+	s.workers.Add(1)
+	go func() {
+		defer s.workers.Done()
+		fn(s.ctx)
+	}()
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
