@@ -18,6 +18,8 @@ package events
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/nimbus-cloud/nimbus/internal/storage"
@@ -86,3 +88,76 @@ type Permanent struct{ Err error }
 
 func (p Permanent) Error() string { return p.Err.Error() }
 func (p Permanent) Unwrap() error { return p.Err }
+
+// Kinds of deliveries whose sinks more than one producer targets.
+const (
+	KindSQS    = "sqs"
+	KindLambda = "lambda"
+	KindSNS    = "sns"
+	KindEvents = "events" // EventBridge
+)
+
+// Attribute keys of "sqs" deliveries (Delivery.Attributes), the contract
+// between the producers (SNS, S3, EventBridge) and the SQS sink.
+const (
+	// SQSMessageAttributes holds the message attributes of the SQS message,
+	// as EncodeMessageAttributes writes them.
+	SQSMessageAttributes = "sqs.messageAttributes"
+	// SQSMessageGroupID and SQSDeduplicationID are the FIFO message group
+	// and deduplication ids (FIFO queues only).
+	SQSMessageGroupID  = "sqs.messageGroupId"
+	SQSDeduplicationID = "sqs.messageDeduplicationId"
+	// SQSSenderID is the SenderId system attribute the message gets (the
+	// principal of the producing service); empty means the sink's default.
+	SQSSenderID = "sqs.senderId"
+)
+
+// MessageAttribute is one SQS (or SNS) message attribute.
+type MessageAttribute struct {
+	DataType    string `json:"DataType"`
+	StringValue string `json:"StringValue,omitempty"`
+	BinaryValue []byte `json:"BinaryValue,omitempty"`
+}
+
+// EncodeMessageAttributes encodes attributes for the SQSMessageAttributes
+// key of a delivery.
+func EncodeMessageAttributes(attrs map[string]MessageAttribute) string {
+	if len(attrs) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(attrs) // a map of plain structs always encodes
+	return string(b)
+}
+
+// DecodeMessageAttributes reads what EncodeMessageAttributes wrote; an
+// empty string is no attributes.
+func DecodeMessageAttributes(s string) (map[string]MessageAttribute, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var attrs map[string]MessageAttribute
+	if err := json.Unmarshal([]byte(s), &attrs); err != nil {
+		return nil, fmt.Errorf("events: message attributes: %w", err)
+	}
+	return attrs, nil
+}
+
+// AfterCommit registers fn to run once the dispatcher's transaction in
+// which a local sink is delivering has committed: a sink uses it to wake
+// its readers (SQS long polls) only when what it wrote is visible. It
+// reports false, and never runs fn, when ctx is not that of a delivery
+// (the sink was called outside the Bus). Hooks of a transaction that rolls
+// back are dropped.
+func AfterCommit(ctx context.Context, fn func()) bool {
+	h, ok := ctx.Value(commitHooksKey{}).(*commitHooks)
+	if !ok {
+		return false
+	}
+	h.fns = append(h.fns, fn)
+	return true
+}
+
+type commitHooksKey struct{}
+
+// commitHooks collects the AfterCommit functions of one transaction.
+type commitHooks struct{ fns []func() }
