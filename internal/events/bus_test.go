@@ -511,7 +511,9 @@ func TestAfterCommitSeesTheCommittedWrite(t *testing.T) {
 
 type sinkFunc func(ctx context.Context, tx storage.Tx, d *Delivery) error
 
-func (f sinkFunc) Deliver(ctx context.Context, tx storage.Tx, d *Delivery) error { return f(ctx, tx, d) }
+func (f sinkFunc) Deliver(ctx context.Context, tx storage.Tx, d *Delivery) error {
+	return f(ctx, tx, d)
+}
 
 func TestRestartResumesPendingDeliveries(t *testing.T) {
 	dir := t.TempDir()
