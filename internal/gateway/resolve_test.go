@@ -149,6 +149,11 @@ func TestResolution(t *testing.T) {
 				"Content-Type", formCT, "Authorization", authz("AKID", "us-east-1", "sqs")),
 			service: "sqs", codec: protoQuery, op: "SendMessage", path: "/000000000000/q", rule: "scope",
 		},
+		"sqs query on a queue url unsigned": {
+			r: req("POST", "localhost:4566", "/000000000000/q", "Action=SendMessage&MessageBody=m&Version=2012-11-05",
+				"Content-Type", formCT),
+			service: "sqs", codec: protoQuery, op: "SendMessage", path: "/000000000000/q", rule: "action",
+		},
 		"sqs query presigned get": {
 			r: req("GET", "localhost:4566", "/?Action=ListQueues&Version=2012-11-05&X-Amz-Algorithm=AWS4-HMAC-SHA256"+
 				"&X-Amz-Credential=AKID%2F20260101%2Fus-east-1%2Fsqs%2Faws4_request&X-Amz-Date=20260101T000000Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host&X-Amz-Signature=00", ""),

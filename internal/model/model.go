@@ -33,6 +33,10 @@
 //	jsonvalue     a header holding base64-encoded JSON
 //	hostlabel     the member is also a host label
 //	qname=X       EC2 query name
+//	qwire=X       name in the query protocol, as a form parameter and as an
+//	              XML element, when it differs from name: SQS speaks JSON
+//	              and query, and keeps the names of its retired query model
+//	              there (Attribute.1.Name, ReceiveMessageResult/Message)
 //
 // A struct may start with a blank field `_ struct{}` whose tag describes the
 // structure itself:

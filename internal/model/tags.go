@@ -47,7 +47,10 @@ type Field struct {
 	JSONValue       bool
 	HostLabel       bool
 	QueryName       string
-	Type            reflect.Type
+	// QueryWire is the member's name in the query protocol when it is not
+	// Name (see the qwire tag); use QueryProtocolName.
+	QueryWire string
+	Type      reflect.Type
 }
 
 var structCache sync.Map // reflect.Type -> *Struct
@@ -64,6 +67,15 @@ func StructOf(t reflect.Type) *Struct {
 	s := parseStruct(t)
 	actual, _ := structCache.LoadOrStore(t, s)
 	return actual.(*Struct)
+}
+
+// QueryProtocolName is the member's name in the query protocol: its form
+// parameter and its XML element.
+func (f *Field) QueryProtocolName() string {
+	if f.QueryWire != "" {
+		return f.QueryWire
+	}
+	return f.Name
 }
 
 // FieldByName returns the field whose Go (member) name is name, or nil.
@@ -139,6 +151,8 @@ func parseStruct(t reflect.Type) *Struct {
 				f.HostLabel = true
 			case "qname":
 				f.QueryName = v
+			case "qwire":
+				f.QueryWire = v
 			}
 		}
 		if f.Payload {

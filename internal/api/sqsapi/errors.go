@@ -11,34 +11,34 @@ import (
 
 // Errors of the service model.
 var (
-	ErrBatchEntryIdsNotDistinct     = awserr.Def{Code: "BatchEntryIdsNotDistinct", Status: 400, Sender: true}
-	ErrBatchRequestTooLong          = awserr.Def{Code: "BatchRequestTooLong", Status: 400, Sender: true}
-	ErrEmptyBatchRequest            = awserr.Def{Code: "EmptyBatchRequest", Status: 400, Sender: true}
-	ErrInvalidAddress               = awserr.Def{Code: "InvalidAddress", Status: 400, Sender: true}
+	ErrBatchEntryIdsNotDistinct     = awserr.Def{Code: "BatchEntryIdsNotDistinct", Status: 400, Sender: true, QueryCode: "AWS.SimpleQueueService.BatchEntryIdsNotDistinct"}
+	ErrBatchRequestTooLong          = awserr.Def{Code: "BatchRequestTooLong", Status: 400, Sender: true, QueryCode: "AWS.SimpleQueueService.BatchRequestTooLong"}
+	ErrEmptyBatchRequest            = awserr.Def{Code: "EmptyBatchRequest", Status: 400, Sender: true, QueryCode: "AWS.SimpleQueueService.EmptyBatchRequest"}
+	ErrInvalidAddress               = awserr.Def{Code: "InvalidAddress", Status: 404, Sender: true}
 	ErrInvalidAttributeName         = awserr.Def{Code: "InvalidAttributeName", Status: 400, Sender: true}
 	ErrInvalidAttributeValue        = awserr.Def{Code: "InvalidAttributeValue", Status: 400, Sender: true}
-	ErrInvalidBatchEntryId          = awserr.Def{Code: "InvalidBatchEntryId", Status: 400, Sender: true}
+	ErrInvalidBatchEntryId          = awserr.Def{Code: "InvalidBatchEntryId", Status: 400, Sender: true, QueryCode: "AWS.SimpleQueueService.InvalidBatchEntryId"}
 	ErrInvalidIdFormat              = awserr.Def{Code: "InvalidIdFormat", Status: 400, Sender: true}
 	ErrInvalidMessageContents       = awserr.Def{Code: "InvalidMessageContents", Status: 400, Sender: true}
-	ErrInvalidSecurity              = awserr.Def{Code: "InvalidSecurity", Status: 400, Sender: true}
-	ErrKmsAccessDenied              = awserr.Def{Code: "KmsAccessDenied", Status: 400, Sender: true}
-	ErrKmsDisabled                  = awserr.Def{Code: "KmsDisabled", Status: 400, Sender: true}
-	ErrKmsInvalidKeyUsage           = awserr.Def{Code: "KmsInvalidKeyUsage", Status: 400, Sender: true}
-	ErrKmsInvalidState              = awserr.Def{Code: "KmsInvalidState", Status: 400, Sender: true}
-	ErrKmsNotFound                  = awserr.Def{Code: "KmsNotFound", Status: 400, Sender: true}
-	ErrKmsOptInRequired             = awserr.Def{Code: "KmsOptInRequired", Status: 400, Sender: true}
-	ErrKmsThrottled                 = awserr.Def{Code: "KmsThrottled", Status: 400, Sender: true}
-	ErrMessageNotInflight           = awserr.Def{Code: "MessageNotInflight", Status: 400, Sender: true}
-	ErrOverLimit                    = awserr.Def{Code: "OverLimit", Status: 400, Sender: true}
-	ErrPurgeQueueInProgress         = awserr.Def{Code: "PurgeQueueInProgress", Status: 400, Sender: true}
-	ErrQueueDeletedRecently         = awserr.Def{Code: "QueueDeletedRecently", Status: 400, Sender: true}
-	ErrQueueDoesNotExist            = awserr.Def{Code: "QueueDoesNotExist", Status: 400, Sender: true}
-	ErrQueueNameExists              = awserr.Def{Code: "QueueNameExists", Status: 400, Sender: true}
-	ErrReceiptHandleIsInvalid       = awserr.Def{Code: "ReceiptHandleIsInvalid", Status: 400, Sender: true}
-	ErrRequestThrottled             = awserr.Def{Code: "RequestThrottled", Status: 400, Sender: true}
-	ErrResourceNotFoundException    = awserr.Def{Code: "ResourceNotFoundException", Status: 400, Sender: true}
-	ErrTooManyEntriesInBatchRequest = awserr.Def{Code: "TooManyEntriesInBatchRequest", Status: 400, Sender: true}
-	ErrUnsupportedOperation         = awserr.Def{Code: "UnsupportedOperation", Status: 400, Sender: true}
+	ErrInvalidSecurity              = awserr.Def{Code: "InvalidSecurity", Status: 403, Sender: true}
+	ErrKmsAccessDenied              = awserr.Def{Code: "KmsAccessDenied", Status: 400, Sender: true, QueryCode: "KMS.AccessDeniedException"}
+	ErrKmsDisabled                  = awserr.Def{Code: "KmsDisabled", Status: 400, Sender: true, QueryCode: "KMS.DisabledException"}
+	ErrKmsInvalidKeyUsage           = awserr.Def{Code: "KmsInvalidKeyUsage", Status: 400, Sender: true, QueryCode: "KMS.InvalidKeyUsageException"}
+	ErrKmsInvalidState              = awserr.Def{Code: "KmsInvalidState", Status: 400, Sender: true, QueryCode: "KMS.InvalidStateException"}
+	ErrKmsNotFound                  = awserr.Def{Code: "KmsNotFound", Status: 400, Sender: true, QueryCode: "KMS.NotFoundException"}
+	ErrKmsOptInRequired             = awserr.Def{Code: "KmsOptInRequired", Status: 403, Sender: true, QueryCode: "KMS.OptInRequired"}
+	ErrKmsThrottled                 = awserr.Def{Code: "KmsThrottled", Status: 400, Sender: true, QueryCode: "KMS.ThrottlingException"}
+	ErrMessageNotInflight           = awserr.Def{Code: "MessageNotInflight", Status: 400, Sender: true, QueryCode: "AWS.SimpleQueueService.MessageNotInflight"}
+	ErrOverLimit                    = awserr.Def{Code: "OverLimit", Status: 403, Sender: true}
+	ErrPurgeQueueInProgress         = awserr.Def{Code: "PurgeQueueInProgress", Status: 403, Sender: true, QueryCode: "AWS.SimpleQueueService.PurgeQueueInProgress"}
+	ErrQueueDeletedRecently         = awserr.Def{Code: "QueueDeletedRecently", Status: 400, Sender: true, QueryCode: "AWS.SimpleQueueService.QueueDeletedRecently"}
+	ErrQueueDoesNotExist            = awserr.Def{Code: "QueueDoesNotExist", Status: 400, Sender: true, QueryCode: "AWS.SimpleQueueService.NonExistentQueue"}
+	ErrQueueNameExists              = awserr.Def{Code: "QueueNameExists", Status: 400, Sender: true, QueryCode: "QueueAlreadyExists"}
+	ErrReceiptHandleIsInvalid       = awserr.Def{Code: "ReceiptHandleIsInvalid", Status: 404, Sender: true}
+	ErrRequestThrottled             = awserr.Def{Code: "RequestThrottled", Status: 403, Sender: true}
+	ErrResourceNotFoundException    = awserr.Def{Code: "ResourceNotFoundException", Status: 404, Sender: true}
+	ErrTooManyEntriesInBatchRequest = awserr.Def{Code: "TooManyEntriesInBatchRequest", Status: 400, Sender: true, QueryCode: "AWS.SimpleQueueService.TooManyEntriesInBatchRequest"}
+	ErrUnsupportedOperation         = awserr.Def{Code: "UnsupportedOperation", Status: 400, Sender: true, QueryCode: "AWS.SimpleQueueService.UnsupportedOperation"}
 )
 
 var errorShapes = map[string]model.ErrorShape{

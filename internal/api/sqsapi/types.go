@@ -40,8 +40,8 @@ type TagQueueOutput struct{}
 type UntagQueueOutput struct{}
 
 type AddPermissionInput struct {
-	AWSAccountIds []string `aws:"required,flat"`
-	Actions       []string `aws:"required,flat"`
+	AWSAccountIds []string `aws:"required,flat,qwire=AWSAccountId"`
+	Actions       []string `aws:"required,flat,qwire=ActionName"`
 	Label         *string  `aws:"required"`
 	QueueUrl      *string  `aws:"required"`
 }
@@ -72,13 +72,13 @@ type CancelMessageMoveTaskOutput struct {
 }
 
 type ChangeMessageVisibilityBatchInput struct {
-	Entries  []ChangeMessageVisibilityBatchRequestEntry `aws:"required,flat"`
+	Entries  []ChangeMessageVisibilityBatchRequestEntry `aws:"required,flat,qwire=ChangeMessageVisibilityBatchRequestEntry"`
 	QueueUrl *string                                    `aws:"required"`
 }
 
 type ChangeMessageVisibilityBatchOutput struct {
-	Failed     []BatchResultErrorEntry                   `aws:"required,flat"`
-	Successful []ChangeMessageVisibilityBatchResultEntry `aws:"required,flat"`
+	Failed     []BatchResultErrorEntry                   `aws:"required,flat,qwire=BatchResultErrorEntry"`
+	Successful []ChangeMessageVisibilityBatchResultEntry `aws:"required,flat,qwire=ChangeMessageVisibilityBatchResultEntry"`
 }
 
 type ChangeMessageVisibilityBatchRequestEntry struct {
@@ -98,9 +98,9 @@ type ChangeMessageVisibilityInput struct {
 }
 
 type CreateQueueInput struct {
-	Attributes map[string]string `aws:"flat"`
+	Attributes map[string]string `aws:"flat,key=Name,value=Value,qwire=Attribute"`
 	QueueName  *string           `aws:"required"`
-	Tags       map[string]string `aws:"name=tags,flat"`
+	Tags       map[string]string `aws:"name=tags,flat,key=Key,value=Value,qwire=Tag"`
 }
 
 type CreateQueueOutput struct {
@@ -108,13 +108,13 @@ type CreateQueueOutput struct {
 }
 
 type DeleteMessageBatchInput struct {
-	Entries  []DeleteMessageBatchRequestEntry `aws:"required,flat"`
+	Entries  []DeleteMessageBatchRequestEntry `aws:"required,flat,qwire=DeleteMessageBatchRequestEntry"`
 	QueueUrl *string                          `aws:"required"`
 }
 
 type DeleteMessageBatchOutput struct {
-	Failed     []BatchResultErrorEntry         `aws:"required,flat"`
-	Successful []DeleteMessageBatchResultEntry `aws:"required,flat"`
+	Failed     []BatchResultErrorEntry         `aws:"required,flat,qwire=BatchResultErrorEntry"`
+	Successful []DeleteMessageBatchResultEntry `aws:"required,flat,qwire=DeleteMessageBatchResultEntry"`
 }
 
 type DeleteMessageBatchRequestEntry struct {
@@ -141,12 +141,12 @@ type EmptyBatchRequest struct {
 }
 
 type GetQueueAttributesInput struct {
-	AttributeNames []string `aws:"flat"`
+	AttributeNames []string `aws:"flat,qwire=AttributeName"`
 	QueueUrl       *string  `aws:"required"`
 }
 
 type GetQueueAttributesOutput struct {
-	Attributes map[string]string `aws:"flat"`
+	Attributes map[string]string `aws:"flat,key=Name,value=Value,qwire=Attribute"`
 }
 
 type GetQueueUrlInput struct {
@@ -235,7 +235,7 @@ type ListDeadLetterSourceQueuesInput struct {
 
 type ListDeadLetterSourceQueuesOutput struct {
 	NextToken *string
-	QueueUrls []string `aws:"name=queueUrls,required,flat"`
+	QueueUrls []string `aws:"name=queueUrls,required,flat,qwire=QueueUrl"`
 }
 
 type ListMessageMoveTasksInput struct {
@@ -244,7 +244,7 @@ type ListMessageMoveTasksInput struct {
 }
 
 type ListMessageMoveTasksOutput struct {
-	Results []ListMessageMoveTasksResultEntry `aws:"flat"`
+	Results []ListMessageMoveTasksResultEntry `aws:"flat,qwire=ListMessageMoveTasksResultEntry"`
 }
 
 type ListMessageMoveTasksResultEntry struct {
@@ -264,7 +264,7 @@ type ListQueueTagsInput struct {
 }
 
 type ListQueueTagsOutput struct {
-	Tags map[string]string `aws:"flat"`
+	Tags map[string]string `aws:"flat,key=Key,value=Value,qwire=Tag"`
 }
 
 type ListQueuesInput struct {
@@ -275,24 +275,24 @@ type ListQueuesInput struct {
 
 type ListQueuesOutput struct {
 	NextToken *string
-	QueueUrls []string `aws:"flat"`
+	QueueUrls []string `aws:"flat,qwire=QueueUrl"`
 }
 
 type Message struct {
-	Attributes             map[string]string `aws:"flat"`
+	Attributes             map[string]string `aws:"flat,key=Name,value=Value,qwire=Attribute"`
 	Body                   *string
 	MD5OfBody              *string
 	MD5OfMessageAttributes *string
-	MessageAttributes      map[string]MessageAttributeValue `aws:"flat"`
+	MessageAttributes      map[string]MessageAttributeValue `aws:"flat,key=Name,value=Value,qwire=MessageAttribute"`
 	MessageId              *string
 	ReceiptHandle          *string
 }
 
 type MessageAttributeValue struct {
-	BinaryListValues [][]byte `aws:"flat"`
+	BinaryListValues [][]byte `aws:"flat,qwire=BinaryListValue"`
 	BinaryValue      []byte
 	DataType         *string  `aws:"required"`
-	StringListValues []string `aws:"flat"`
+	StringListValues []string `aws:"flat,qwire=StringListValue"`
 	StringValue      *string
 }
 
@@ -301,10 +301,10 @@ type MessageNotInflight struct {
 }
 
 type MessageSystemAttributeValue struct {
-	BinaryListValues [][]byte `aws:"flat"`
+	BinaryListValues [][]byte `aws:"flat,qwire=BinaryListValue"`
 	BinaryValue      []byte
 	DataType         *string  `aws:"required"`
-	StringListValues []string `aws:"flat"`
+	StringListValues []string `aws:"flat,qwire=StringListValue"`
 	StringValue      *string
 }
 
@@ -343,10 +343,10 @@ type ReceiptHandleIsInvalid struct {
 }
 
 type ReceiveMessageInput struct {
-	AttributeNames              []string `aws:"flat"`
+	AttributeNames              []string `aws:"flat,qwire=AttributeName"`
 	MaxNumberOfMessages         *int32
-	MessageAttributeNames       []string `aws:"flat"`
-	MessageSystemAttributeNames []string `aws:"flat"`
+	MessageAttributeNames       []string `aws:"flat,qwire=MessageAttributeName"`
+	MessageSystemAttributeNames []string `aws:"flat,qwire=MessageSystemAttributeName"`
 	QueueUrl                    *string  `aws:"required"`
 	ReceiveRequestAttemptId     *string
 	VisibilityTimeout           *int32
@@ -354,7 +354,7 @@ type ReceiveMessageInput struct {
 }
 
 type ReceiveMessageOutput struct {
-	Messages []Message `aws:"flat"`
+	Messages []Message `aws:"flat,qwire=Message"`
 }
 
 type RemovePermissionInput struct {
@@ -373,23 +373,23 @@ type ResourceNotFoundException struct {
 }
 
 type SendMessageBatchInput struct {
-	Entries  []SendMessageBatchRequestEntry `aws:"required,flat"`
+	Entries  []SendMessageBatchRequestEntry `aws:"required,flat,qwire=SendMessageBatchRequestEntry"`
 	QueueUrl *string                        `aws:"required"`
 }
 
 type SendMessageBatchOutput struct {
-	Failed     []BatchResultErrorEntry       `aws:"required,flat"`
-	Successful []SendMessageBatchResultEntry `aws:"required,flat"`
+	Failed     []BatchResultErrorEntry       `aws:"required,flat,qwire=BatchResultErrorEntry"`
+	Successful []SendMessageBatchResultEntry `aws:"required,flat,qwire=SendMessageBatchResultEntry"`
 }
 
 type SendMessageBatchRequestEntry struct {
 	DelaySeconds            *int32
 	Id                      *string                          `aws:"required"`
-	MessageAttributes       map[string]MessageAttributeValue `aws:"flat"`
+	MessageAttributes       map[string]MessageAttributeValue `aws:"flat,key=Name,value=Value,qwire=MessageAttribute"`
 	MessageBody             *string                          `aws:"required"`
 	MessageDeduplicationId  *string
 	MessageGroupId          *string
-	MessageSystemAttributes map[string]MessageSystemAttributeValue `aws:"flat"`
+	MessageSystemAttributes map[string]MessageSystemAttributeValue `aws:"flat,key=Name,value=Value,qwire=MessageSystemAttribute"`
 }
 
 type SendMessageBatchResultEntry struct {
@@ -403,11 +403,11 @@ type SendMessageBatchResultEntry struct {
 
 type SendMessageInput struct {
 	DelaySeconds            *int32
-	MessageAttributes       map[string]MessageAttributeValue `aws:"flat"`
+	MessageAttributes       map[string]MessageAttributeValue `aws:"flat,key=Name,value=Value,qwire=MessageAttribute"`
 	MessageBody             *string                          `aws:"required"`
 	MessageDeduplicationId  *string
 	MessageGroupId          *string
-	MessageSystemAttributes map[string]MessageSystemAttributeValue `aws:"flat"`
+	MessageSystemAttributes map[string]MessageSystemAttributeValue `aws:"flat,key=Name,value=Value,qwire=MessageSystemAttribute"`
 	QueueUrl                *string                                `aws:"required"`
 }
 
@@ -420,7 +420,7 @@ type SendMessageOutput struct {
 }
 
 type SetQueueAttributesInput struct {
-	Attributes map[string]string `aws:"required,flat"`
+	Attributes map[string]string `aws:"required,flat,key=Name,value=Value,qwire=Attribute"`
 	QueueUrl   *string           `aws:"required"`
 }
 
@@ -436,7 +436,7 @@ type StartMessageMoveTaskOutput struct {
 
 type TagQueueInput struct {
 	QueueUrl *string           `aws:"required"`
-	Tags     map[string]string `aws:"required,flat"`
+	Tags     map[string]string `aws:"required,flat,key=Key,value=Value"`
 }
 
 type TooManyEntriesInBatchRequest struct {
@@ -451,5 +451,5 @@ type UnsupportedOperation struct {
 
 type UntagQueueInput struct {
 	QueueUrl *string  `aws:"required"`
-	TagKeys  []string `aws:"required,flat"`
+	TagKeys  []string `aws:"required,flat,qwire=TagKey"`
 }

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/nimbus-cloud/nimbus/internal/aws/awserr"
+	"github.com/nimbus-cloud/nimbus/internal/aws/request"
 	"github.com/nimbus-cloud/nimbus/internal/model"
 	"github.com/nimbus-cloud/nimbus/internal/protocol"
 	"github.com/nimbus-cloud/nimbus/internal/protocol/httpbinding"
@@ -108,7 +109,41 @@ func (Codec) Decode(r *http.Request, svc *model.Service, op *model.Operation, in
 		}
 		return err
 	}
+	resourceFromPath(r, svc, v.Elem())
 	return validate.InputAs(svc, "query", in)
+}
+
+// pathMembers is the quirk table of services whose query clients may name
+// the resource by the URL they post to rather than by a parameter: SQS
+// clients send their requests to the queue URL, and older ones leave the
+// QueueUrl parameter out.
+var pathMembers = map[string]string{"sqs": "QueueUrl"}
+
+// resourceFromPath sets the member of pathMembers, when the request left it
+// out and was sent to a path other than "/", to the URL of the request.
+func resourceFromPath(r *http.Request, svc *model.Service, in reflect.Value) {
+	member, ok := pathMembers[svc.Name]
+	if !ok || r.URL.Path == "" || r.URL.Path == "/" {
+		return
+	}
+	f := model.StructOf(in.Type()).FieldByName(member)
+	if f == nil || f.Type != reflect.TypeFor[*string]() {
+		return
+	}
+	fv := in.Field(f.Index)
+	if !fv.IsNil() {
+		return
+	}
+	endpoint := request.FromContext(r.Context()).Endpoint
+	if endpoint == "" {
+		scheme := "http"
+		if r.TLS != nil {
+			scheme = "https"
+		}
+		endpoint = scheme + "://" + r.Host
+	}
+	u := endpoint + r.URL.EscapedPath()
+	fv.Set(reflect.ValueOf(&u))
 }
 
 type paramError struct{ key, value, reason string }
@@ -153,7 +188,7 @@ func (d *decoder) structure(prefix string, v reflect.Value) error {
 		if f.Location != "" {
 			continue
 		}
-		if err := d.value(join(prefix, f.Name), f, v.Field(f.Index)); err != nil {
+		if err := d.value(join(prefix, f.QueryProtocolName()), f, v.Field(f.Index)); err != nil {
 			return err
 		}
 	}

@@ -89,8 +89,15 @@ var restXMLCodes = map[string]awserr.Def{
 	"route53":    route53Invalid,
 }
 
+// sqsMissingParameter is SQS's answer to a missing required parameter in
+// both of its protocols (JSON code, query code).
+var sqsMissingParameter = awserr.Def{Code: "MissingRequiredParameterException", Status: 400, Sender: true, QueryCode: "MissingParameter"}
+
 // ErrorFor builds the error a service sends for problems in a protocol.
 func ErrorFor(svc *model.Service, protocol string, problems []Problem) *awserr.Error {
+	if svc.Name == "sqs" && problems[0].Null {
+		return sqsMissingParameter.New("The request must contain the parameter " + parameterName(problems[0].Path) + ".")
+	}
 	def := awserr.ValidationException
 	switch protocol {
 	case "query":
@@ -105,6 +112,18 @@ func ErrorFor(svc *model.Service, protocol string, problems []Problem) *awserr.E
 		}
 	}
 	return def.New(Message(problems))
+}
+
+// parameterName is the member a path ends with, as the model spells it
+// (SQS's members all start with a capital).
+func parameterName(path string) string {
+	if i := strings.LastIndexByte(path, '.'); i >= 0 {
+		path = path[i+1:]
+	}
+	if path == "" {
+		return path
+	}
+	return strings.ToUpper(path[:1]) + path[1:]
 }
 
 // Check returns the problems of in (a pointer to a struct, or a struct), in

@@ -150,7 +150,8 @@ func TestErrorCodeByProtocol(t *testing.T) {
 		{"dynamodb", "json", "ValidationException"},
 		{"lambda", "rest-json", "ValidationException"},
 		{"monitoring", "smithy-rpc-v2-cbor", "ValidationException"},
-		{"sqs", "query", "ValidationError"},
+		{"sqs", "query", "MissingRequiredParameterException"}, // query code MissingParameter
+		{"sns", "query", "ValidationError"},
 		{"iam", "query", "ValidationError"},
 		{"s3", "rest-xml", "InvalidArgument"},
 		{"route53", "rest-xml", "InvalidInput"},

@@ -129,7 +129,10 @@ func buildPlan(t reflect.Type, building map[reflect.Type]*structPlan) *structPla
 		if f.Location != "" || f.Payload || f.Streaming {
 			continue
 		}
-		n := buildNode(f.Type, f.Name, f.TimestampFormat, f, building)
+		// Only query-protocol shapes (SQS's) carry a query name, and only the
+		// query codec writes them.
+		name := f.QueryProtocolName()
+		n := buildNode(f.Type, name, f.TimestampFormat, f, building)
 		if n == nil {
 			continue
 		}
@@ -141,14 +144,14 @@ func buildPlan(t reflect.Type, building map[reflect.Type]*structPlan) *structPla
 		}
 		if f.Attribute {
 			fl.attr = true
-			fl.attrName = f.Name
-			fl.attrLocal = localName(f.Name)
+			fl.attrName = name
+			fl.attrLocal = localName(name)
 			p.attrs = append(p.attrs, fl)
 			p.byAttr[fl.attrLocal] = fl
 			continue
 		}
 		p.elems = append(p.elems, fl)
-		p.byElem[localName(f.Name)] = fl
+		p.byElem[localName(name)] = fl
 	}
 	return p
 }

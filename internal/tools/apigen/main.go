@@ -118,7 +118,9 @@ type ShapeRef struct {
 		URI    string `json:"uri"`
 		Prefix string `json:"prefix"`
 	} `json:"xmlNamespace"`
-	QueryName       string `json:"queryName"`
+	QueryName string `json:"queryName"`
+	// QueryWire is set by queryCompatPatches, never by a model.
+	QueryWire       string `json:"-"`
 	JSONValue       bool   `json:"jsonvalue"`
 	HostLabel       bool   `json:"hostLabel"`
 	Streaming       bool   `json:"streaming"`
@@ -187,6 +189,7 @@ func loadModel(dir, name string) (*Model, string, error) {
 	if err := json.NewDecoder(r).Decode(&m); err != nil {
 		return nil, "", err
 	}
+	applyQueryCompat(name, &m)
 	return &m, latest, nil
 }
 
@@ -686,6 +689,9 @@ func (g *generator) memberTag(member, goName string, ref *ShapeRef, target *Shap
 	}
 	if ref.QueryName != "" {
 		t = append(t, "qname="+ref.QueryName)
+	}
+	if ref.QueryWire != "" && ref.QueryWire != name {
+		t = append(t, "qwire="+ref.QueryWire)
 	}
 	return strings.Join(t, ",")
 }
