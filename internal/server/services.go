@@ -33,7 +33,7 @@ func (s *Server) build() error {
 	s.background(func(ctx context.Context) { ddbsvc.Start(); <-ctx.Done(); ddbsvc.Close() })
 
 	services := []gateway.Service{
-		{Model: s3api.Service, Handlers: s3api.Handlers(s3svc)},
+		{Model: s3api.Service, Handlers: s3api.Handlers(s3svc), Raw: s3svc.Raw},
 		{Model: dynamodbapi.Service, Handlers: dynamodbapi.Handlers(ddbsvc)},
 	}
 	s.handler = gateway.New(gateway.Config{

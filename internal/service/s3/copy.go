@@ -393,6 +393,7 @@ func (s *Service) CopyObject(ctx context.Context, in *s3api.CopyObjectInput) (*s
 		"SHA1": &res.ChecksumSHA1, "SHA256": &res.ChecksumSHA256,
 	}, &res.ChecksumType)
 	out := &s3api.CopyObjectOutput{CopyObjectResult: res, CopySourceVersionId: src.VersionHeader()}
+	out.Expiration = nonEmpty(expirationHeader(b, rec))
 	if b.Versioning != "" {
 		out.VersionId = ptr(rec.VersionID)
 	}

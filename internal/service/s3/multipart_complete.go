@@ -322,6 +322,7 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in *s3api.Complet
 		Location: ptr(completedLocation(info, bucketName, key)),
 		Bucket:   &bucketName, Key: &key, ETag: &rec.ETag,
 	}
+	out.Expiration = nonEmpty(expirationHeader(b, rec))
 	if b.Versioning != "" {
 		out.VersionId = &rec.VersionID
 	}

@@ -20,6 +20,9 @@ func applyLockDefaults(b *bucketRecord, rec *objectRecord) error {
 	if rec.LegalHold != "" && rec.LegalHold != "ON" && rec.LegalHold != "OFF" {
 		return errInvalidArgument.New("Legal Hold must be either of 'ON' or 'OFF'")
 	}
+	if !rec.LockRetainUntil.IsZero() && !rec.LockRetainUntil.After(rec.LastModified) {
+		return errInvalidArgument.New("The retain until date must be in the future!")
+	}
 	if rec.LockMode == "" && b.ObjectLock != nil && b.ObjectLock.Rule != nil && b.ObjectLock.Rule.DefaultRetention != nil {
 		d := b.ObjectLock.Rule.DefaultRetention
 		rec.LockMode = deref(d.Mode)

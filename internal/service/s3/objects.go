@@ -123,10 +123,29 @@ func etagMatches(list, etag string) bool {
 }
 
 func (s *Service) PutObject(ctx context.Context, in *s3api.PutObjectInput) (*s3api.PutObjectOutput, error) {
+	return s.putObject(ctx, in, nil)
+}
+
+// putObject stores an object as PutObject does. formTags, when not nil,
+// are the tags of a form upload (its tagging field, already validated),
+// used instead of the x-amz-tagging header.
+func (s *Service) putObject(ctx context.Context, in *s3api.PutObjectInput, formTags []s3api.Tag) (*s3api.PutObjectOutput, error) {
 	info := request.FromContext(ctx)
 	bucketName, key := deref(in.Bucket), deref(in.Key)
 	if err := checkKey(key); err != nil {
 		return nil, err
+	}
+	grants := grantHeaders{in.GrantFullControl, in.GrantRead, in.GrantReadACP, nil, in.GrantWriteACP}
+	if in.ACL != nil || grants.any() {
+		// Object Ownership may have turned ACLs off; only a request that
+		// sets one needs the bucket's record this early.
+		b, err := s.viewBucket(ctx, bucketName)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkACLsEnabled(b, in.ACL, grants, nil); err != nil {
+			return nil, err
+		}
 	}
 	if _, err := s.viewBucket(ctx, bucketName); err != nil {
 		return nil, err
@@ -134,11 +153,14 @@ func (s *Service) PutObject(ctx context.Context, in *s3api.PutObjectInput) (*s3a
 	if sc := deref(in.StorageClass); sc != "" && !storageClasses[sc] {
 		return nil, errInvalidStorageClass.New("The storage class you specified is not valid").WithDetail(map[string]string{"StorageClassRequested": sc})
 	}
-	tags, err := parseTagging(in.Tagging)
-	if err != nil {
-		return nil, err
+	tags := formTags
+	if tags == nil {
+		var err error
+		if tags, err = parseTagging(in.Tagging); err != nil {
+			return nil, err
+		}
 	}
-	acl, err := aclFromRequest(info.Account, in.ACL, grantHeaders{in.GrantFullControl, in.GrantRead, in.GrantReadACP, nil, in.GrantWriteACP}, objectCannedACLs)
+	acl, err := aclFromRequest(info.Account, in.ACL, grants, objectCannedACLs)
 	if err != nil {
 		return nil, err
 	}
@@ -363,6 +385,7 @@ type objectRead struct {
 	partial bool   // 206
 	crange  string // Content-Range
 	parts   int32  // x-amz-mp-parts-count
+	part    int    // the part a partNumber read returns (1-based), or 0
 }
 
 func selectRead(rec *objectRecord, rangeHeader *string, partNumber *int32) (objectRead, error) {
@@ -388,6 +411,7 @@ func selectRead(rec *objectRecord, rangeHeader *string, partNumber *int32) (obje
 			rd.off += rec.Parts[i].Size
 		}
 		rd.n = rec.Parts[pn-1].Size
+		rd.part = int(pn)
 		rd.partial = true
 		rd.parts = int32(len(rec.Parts))
 		rd.crange = "bytes " + strconv.FormatInt(rd.off, 10) + "-" + strconv.FormatInt(rd.off+rd.n-1, 10) + "/" + strconv.FormatInt(rec.Size, 10)
@@ -565,9 +589,14 @@ func (h headerView) fill(b *bucketRecord, rec *objectRecord, rd objectRead, chec
 	setSSEOutput(rec, h.SSE, h.SSEKMSKeyID, h.BucketKey, h.SSECustAlgo, h.SSECustKeyMD5)
 	if checksums && !rd.partial || checksums && rd.parts > 0 {
 		sums, typ := rec.Checksum, rec.ChecksumType
-		if rd.parts > 0 {
-			// A part answers with that part's own checksum.
-			sums, typ = nil, ""
+		if rd.part > 0 {
+			// A part answers with its own checksum. A FULL_OBJECT object
+			// of several parts has none to give: its parts' checksums do
+			// not make up the object's.
+			sums = nil
+			if p := rec.Parts[rd.part-1]; typ == "COMPOSITE" || len(rec.Parts) == 1 {
+				sums = p.Checksum
+			}
 		}
 		setChecksumOutput(sums, typ, h.Checksums, h.ChecksumType)
 	}

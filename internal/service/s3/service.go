@@ -17,6 +17,10 @@ type Deps struct {
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	Log *slog.Logger
+	// SecretKey, when set, returns the secret of an access key: Nimbus then
+	// verifies signatures, and S3 checks those of browser form uploads,
+	// which carry theirs inside the form. It is the gateway's SecretKey.
+	SecretKey func(ctx context.Context, accessKey string) (secret string, ok bool)
 }
 
 // Service implements the S3 API on the state engine.
@@ -28,6 +32,8 @@ type Service struct {
 	now   func() time.Time
 	clock *clock
 	log   *slog.Logger
+	// secretKey verifies form upload signatures when set (Deps.SecretKey).
+	secretKey func(ctx context.Context, accessKey string) (string, bool)
 
 	// minPartSize is the least size of a multipart part but the last;
 	// zero means S3's 5 MiB (tests lower it).
@@ -46,7 +52,7 @@ func New(d Deps) *Service {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Service{db: d.Store, blobs: d.Store.Blobs(), now: now, clock: &clock{now: now}, log: log}
+	return &Service{db: d.Store, blobs: d.Store.Blobs(), now: now, clock: &clock{now: now}, log: log, secretKey: d.SecretKey}
 }
 
 // releaseBlobs deletes the blobs of versions that a committed transaction
