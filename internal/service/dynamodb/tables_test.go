@@ -50,7 +50,10 @@ func TestCreateTableValidation(t *testing.T) {
 		}), "Given value 1000000000001 for ReadCapacityUnits is out of bounds"},
 		{"fewer definitions than keys", base(func(in *dynamodbapi.CreateTableInput) { in.AttributeDefinitions = defs("b", "S") }),
 			"Invalid KeySchema: Some index key attribute have no definition"},
-		{"undefined key", base(func(in *dynamodbapi.CreateTableInput) { in.KeySchema = ks("a"); in.AttributeDefinitions = defs("b", "S") }),
+		{"undefined key", base(func(in *dynamodbapi.CreateTableInput) {
+			in.KeySchema = ks("a")
+			in.AttributeDefinitions = defs("b", "S")
+		}),
 			"One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [a], AttributeDefinitions: [b]"},
 		{"same key twice", base(func(in *dynamodbapi.CreateTableInput) { in.KeySchema = ks("a", "a") }),
 			"Both the Hash Key and the Range Key element in the KeySchema have the same name"},
