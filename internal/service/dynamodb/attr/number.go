@@ -336,3 +336,30 @@ func fromBig(c *big.Int, scale int) (Number, error) {
 	num.exp = int16(e)
 	return num, nil
 }
+
+// NumberFromInt returns the Number of i.
+func NumberFromInt(i int64) Number {
+	var n Number
+	if i == 0 {
+		return n
+	}
+	u := uint64(i)
+	if i < 0 {
+		n.neg = true
+		u = uint64(-i)
+	}
+	var buf [20]byte
+	pos := len(buf)
+	for u > 0 {
+		pos--
+		buf[pos] = byte('0' + u%10)
+		u /= 10
+	}
+	digits := buf[pos:]
+	n.exp = int16(len(digits))
+	for len(digits) > 0 && digits[len(digits)-1] == '0' {
+		digits = digits[:len(digits)-1]
+	}
+	n.n = uint8(copy(n.d[:], digits))
+	return n
+}

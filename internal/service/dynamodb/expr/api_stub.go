@@ -55,37 +55,6 @@ func CheckUnused(names Names, values Values, used ...Usage) error { return errTO
 // "ConditionExpression"), in the order AWS names them.
 func CheckMixed(nonExpression, expression []string) error { return nil }
 
-// PathElem is one step of a document path: an attribute name or a list index.
-type PathElem struct {
-	Name    string
-	Index   int
-	IsIndex bool
-}
-
-// Path is a document path such as a.b[2].c with placeholders resolved.
-type Path []PathElem
-
-// String renders the path as AWS's messages do inside brackets: "a, b, [2]".
-func (p Path) String() string { return "" }
-
-// Condition is a parsed ConditionExpression or FilterExpression (or the
-// equivalent legacy Expected/QueryFilter/ScanFilter).
-type Condition struct {
-	usage Usage
-}
-
-// ParseCondition parses a condition or filter expression.
-func ParseCondition(kind Kind, expr string, names Names, values Values) (*Condition, error) {
-	return nil, errTODO
-}
-
-// Eval reports whether item satisfies the condition. A missing item is a nil
-// or empty map.
-func (c *Condition) Eval(item attr.Item) (bool, error) { return false, errTODO }
-
-// Usage returns the placeholders the expression used.
-func (c *Condition) Usage() Usage { return c.usage }
-
 // KeySchema describes the key of a table or index for key conditions.
 type KeySchema struct {
 	PartitionKey  string
