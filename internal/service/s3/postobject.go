@@ -395,18 +395,18 @@ func successRedirect(f *postForm) (string, bool) {
 }
 
 // objectURL is the URL of an uploaded object in the addressing style of
-// the request, its key escaped as one path segment (S3 writes / as %2F).
+// the request. S3 form-encodes the key there: / as %2F, a space as +.
 func objectURL(info *request.Info, r *http.Request, bucket, key string) string {
 	scheme := "http"
 	if strings.HasPrefix(info.Endpoint, "https://") {
 		scheme = "https"
 	}
 	if strings.HasPrefix(strings.ToLower(r.Host), bucket+".") {
-		return scheme + "://" + r.Host + "/" + url.PathEscape(key)
+		return scheme + "://" + r.Host + "/" + url.QueryEscape(key)
 	}
 	base := info.Endpoint
 	if base == "" {
 		base = scheme + "://" + r.Host
 	}
-	return base + "/" + bucket + "/" + url.PathEscape(key)
+	return base + "/" + bucket + "/" + url.QueryEscape(key)
 }

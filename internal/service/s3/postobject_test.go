@@ -387,14 +387,14 @@ func TestPostObjectResponses(t *testing.T) {
 		status   int
 		location string
 	}{
-		{"default", nil, 204, "http://127.0.0.1:4566/forms/dir%2Fa%20b.txt"},
-		{"200", [][2]string{{"success_action_status", "200"}}, 200, "http://127.0.0.1:4566/forms/dir%2Fa%20b.txt"},
-		{"not a valid status", [][2]string{{"success_action_status", "404"}}, 204, "http://127.0.0.1:4566/forms/dir%2Fa%20b.txt"},
+		{"default", nil, 204, "http://127.0.0.1:4566/forms/dir%2Fa+b.txt"},
+		{"200", [][2]string{{"success_action_status", "200"}}, 200, "http://127.0.0.1:4566/forms/dir%2Fa+b.txt"},
+		{"not a valid status", [][2]string{{"success_action_status", "404"}}, 204, "http://127.0.0.1:4566/forms/dir%2Fa+b.txt"},
 		{"redirect", [][2]string{{"success_action_redirect", "https://app.test/done"}, {"success_action_status", "201"}}, 303,
 			"https://app.test/done?bucket=forms&key=dir%2Fa+b.txt&etag=%22900150983cd24fb0d6963f7d28e17f72%22"},
 		{"redirect with a query", [][2]string{{"redirect", "http://app.test/done?id=7"}}, 303,
 			"http://app.test/done?id=7&bucket=forms&key=dir%2Fa+b.txt&etag=%22900150983cd24fb0d6963f7d28e17f72%22"},
-		{"relative redirect is ignored", [][2]string{{"success_action_redirect", "/done"}}, 204, "http://127.0.0.1:4566/forms/dir%2Fa%20b.txt"},
+		{"relative redirect is ignored", [][2]string{{"success_action_redirect", "/done"}}, 204, "http://127.0.0.1:4566/forms/dir%2Fa+b.txt"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := post(tc.fields...)
