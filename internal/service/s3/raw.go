@@ -6,6 +6,7 @@ import (
 
 	"github.com/nimbus-cloud/nimbus/internal/api/s3api"
 	"github.com/nimbus-cloud/nimbus/internal/aws/awserr"
+	"github.com/nimbus-cloud/nimbus/internal/aws/request"
 	"github.com/nimbus-cloud/nimbus/internal/protocol/restxml"
 )
 
@@ -16,6 +17,8 @@ import (
 // whether it answered. It reads a body only when it answers.
 func (s *Service) Raw(w http.ResponseWriter, r *http.Request) bool {
 	if isWebsiteHost(r.Host) {
+		// The operation names what the access log shows.
+		request.FromContext(r.Context()).Operation = "Website" + strings.ToUpper(r.Method[:1]) + strings.ToLower(r.Method[1:])
 		s.serveWebsite(w, r)
 		return true
 	}
@@ -26,6 +29,7 @@ func (s *Service) Raw(w http.ResponseWriter, r *http.Request) bool {
 	if !ok {
 		return false
 	}
+	request.FromContext(r.Context()).Operation = "PostObject"
 	s.servePostObject(w, r, bucket)
 	return true
 }
