@@ -54,10 +54,10 @@ func TestConditionEval(t *testing.T) {
 		{"n <= :n5", true},
 		{"n > :n1", true},
 		{"n >= :n10", false},
-		{"s < :n10", false},          // different types: false, no error
-		{"absent < :n10", false},    // absent: false
-		{":n1 < n", true},            // value on the left
-		{"b > :b12", true},           // binary order
+		{"s < :n10", false},      // different types: false, no error
+		{"absent < :n10", false}, // absent: false
+		{":n1 < n", true},        // value on the left
+		{"b > :b12", true},       // binary order
 		{"n BETWEEN :n1 AND :n10", true},
 		{"n between :n5 and :n5", true},
 		{"n BETWEEN :n1 AND :n3", false},

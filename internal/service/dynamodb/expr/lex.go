@@ -9,26 +9,26 @@ import (
 type tokKind uint8
 
 const (
-	tEOF     tokKind = iota
-	tIdent           // attribute or function name, or keyword
-	tName            // #placeholder
-	tValue           // :placeholder
-	tNumber          // digits (list indexes)
-	tLParen          // (
-	tRParen          // )
-	tLBracket        // [
-	tRBracket        // ]
-	tDot             // .
-	tComma           // ,
-	tEq              // =
-	tNe              // <>
-	tLt              // <
-	tLe              // <=
-	tGt              // >
-	tGe              // >=
-	tPlus            // +
-	tMinus           // -
-	tInvalid         // any other character
+	tEOF      tokKind = iota
+	tIdent            // attribute or function name, or keyword
+	tName             // #placeholder
+	tValue            // :placeholder
+	tNumber           // digits (list indexes)
+	tLParen           // (
+	tRParen           // )
+	tLBracket         // [
+	tRBracket         // ]
+	tDot              // .
+	tComma            // ,
+	tEq               // =
+	tNe               // <>
+	tLt               // <
+	tLe               // <=
+	tGt               // >
+	tGe               // >=
+	tPlus             // +
+	tMinus            // -
+	tInvalid          // any other character
 )
 
 type token struct {
