@@ -113,8 +113,9 @@ func (s *Service) PutItem(ctx context.Context, in *dynamodbapi.PutItemInput) (*d
 	if err := checkReturnValues(in.ReturnValues, false); err != nil {
 		return nil, err
 	}
-	if err := expr.CheckMixed(setParams("Expected", in.Expected != nil, "ConditionalOperator", in.ConditionalOperator),
-		setParams("ConditionExpression", in.ConditionExpression)); err != nil {
+	if err := expr.CheckParams(setParams("Expected", in.Expected != nil, "ConditionalOperator", in.ConditionalOperator),
+		setParams("ConditionExpression", in.ConditionExpression), []string{"ConditionExpression"},
+		in.ExpressionAttributeNames, in.ExpressionAttributeValues); err != nil {
 		return nil, err
 	}
 	cond, err := writeCondition(in.ConditionExpression, in.Expected, in.ConditionalOperator, in.ExpressionAttributeNames, in.ExpressionAttributeValues)
@@ -152,9 +153,14 @@ func (s *Service) PutItem(ctx context.Context, in *dynamodbapi.PutItemInput) (*d
 		if err != nil {
 			return err
 		}
-		old, err := getItem(w.tx, key)
+		old, err := peekItem(w.tx, key)
 		if err != nil {
 			return err
+		}
+		if old != nil && (cond != nil || deref(in.ReturnValues) == rvAllOld) {
+			if _, err := old.decoded(); err != nil {
+				return err
+			}
 		}
 		if err := checkCondition(cond, old, in.ReturnValuesOnConditionCheckFailure); err != nil {
 			return err
@@ -181,8 +187,9 @@ func (s *Service) DeleteItem(ctx context.Context, in *dynamodbapi.DeleteItemInpu
 	if err := checkReturnValues(in.ReturnValues, false); err != nil {
 		return nil, err
 	}
-	if err := expr.CheckMixed(setParams("Expected", in.Expected != nil, "ConditionalOperator", in.ConditionalOperator),
-		setParams("ConditionExpression", in.ConditionExpression)); err != nil {
+	if err := expr.CheckParams(setParams("Expected", in.Expected != nil, "ConditionalOperator", in.ConditionalOperator),
+		setParams("ConditionExpression", in.ConditionExpression), []string{"ConditionExpression"},
+		in.ExpressionAttributeNames, in.ExpressionAttributeValues); err != nil {
 		return nil, err
 	}
 	cond, err := writeCondition(in.ConditionExpression, in.Expected, in.ConditionalOperator, in.ExpressionAttributeNames, in.ExpressionAttributeValues)
@@ -240,9 +247,10 @@ func (s *Service) DeleteItem(ctx context.Context, in *dynamodbapi.DeleteItemInpu
 // UpdateItem changes (or creates) an item with an UpdateExpression or the
 // legacy AttributeUpdates.
 func (s *Service) UpdateItem(ctx context.Context, in *dynamodbapi.UpdateItemInput) (*dynamodbapi.UpdateItemOutput, error) {
-	if err := expr.CheckMixed(
+	if err := expr.CheckParams(
 		setParams("AttributeUpdates", in.AttributeUpdates != nil, "Expected", in.Expected != nil, "ConditionalOperator", in.ConditionalOperator),
-		setParams("UpdateExpression", in.UpdateExpression, "ConditionExpression", in.ConditionExpression)); err != nil {
+		setParams("UpdateExpression", in.UpdateExpression, "ConditionExpression", in.ConditionExpression),
+		[]string{"UpdateExpression", "ConditionExpression"}, in.ExpressionAttributeNames, in.ExpressionAttributeValues); err != nil {
 		return nil, err
 	}
 	var upd *expr.Update
@@ -362,7 +370,8 @@ func nonEmpty(it attr.Item) attr.Item {
 // GetItem reads one item. Every read is strongly consistent; ConsistentRead
 // changes only the capacity charged.
 func (s *Service) GetItem(ctx context.Context, in *dynamodbapi.GetItemInput) (*dynamodbapi.GetItemOutput, error) {
-	if err := expr.CheckMixed(setParams("AttributesToGet", in.AttributesToGet != nil), setParams("ProjectionExpression", in.ProjectionExpression)); err != nil {
+	if err := expr.CheckParams(setParams("AttributesToGet", in.AttributesToGet != nil), setParams("ProjectionExpression", in.ProjectionExpression),
+		nil, in.ExpressionAttributeNames, nil); err != nil {
 		return nil, err
 	}
 	proj, used, err := parseProjection(in.ProjectionExpression, in.AttributesToGet, in.ExpressionAttributeNames)

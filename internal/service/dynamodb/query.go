@@ -14,9 +14,10 @@ import (
 // Query reads the items of one partition of a table or index, in sort key
 // order (or reverse), a page at a time.
 func (s *Service) Query(ctx context.Context, in *dynamodbapi.QueryInput) (*dynamodbapi.QueryOutput, error) {
-	if err := expr.CheckMixed(
-		setParams("AttributesToGet", in.AttributesToGet != nil, "KeyConditions", in.KeyConditions != nil, "QueryFilter", in.QueryFilter != nil, "ConditionalOperator", in.ConditionalOperator),
-		setParams("ProjectionExpression", in.ProjectionExpression, "KeyConditionExpression", in.KeyConditionExpression, "FilterExpression", in.FilterExpression)); err != nil {
+	if err := expr.CheckParams(
+		setParams("AttributesToGet", in.AttributesToGet != nil, "QueryFilter", in.QueryFilter != nil, "ConditionalOperator", in.ConditionalOperator, "KeyConditions", in.KeyConditions != nil),
+		setParams("ProjectionExpression", in.ProjectionExpression, "FilterExpression", in.FilterExpression, "KeyConditionExpression", in.KeyConditionExpression),
+		[]string{"FilterExpression", "KeyConditionExpression"}, in.ExpressionAttributeNames, in.ExpressionAttributeValues); err != nil {
 		return nil, err
 	}
 	if in.KeyConditionExpression == nil && in.KeyConditions == nil {

@@ -13,9 +13,10 @@ import (
 // partition key hash. A parallel scan (Segment of TotalSegments) reads one
 // contiguous range of that hash: segments partition the table exactly.
 func (s *Service) Scan(ctx context.Context, in *dynamodbapi.ScanInput) (*dynamodbapi.ScanOutput, error) {
-	if err := expr.CheckMixed(
+	if err := expr.CheckParams(
 		setParams("AttributesToGet", in.AttributesToGet != nil, "ScanFilter", in.ScanFilter != nil, "ConditionalOperator", in.ConditionalOperator),
-		setParams("ProjectionExpression", in.ProjectionExpression, "FilterExpression", in.FilterExpression)); err != nil {
+		setParams("ProjectionExpression", in.ProjectionExpression, "FilterExpression", in.FilterExpression),
+		[]string{"FilterExpression"}, in.ExpressionAttributeNames, in.ExpressionAttributeValues); err != nil {
 		return nil, err
 	}
 	switch {

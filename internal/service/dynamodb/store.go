@@ -16,6 +16,21 @@ import (
 type storedItem struct {
 	item attr.Item
 	size int
+	// raw is the encoded item, not yet decoded (item is nil): see
+	// peekItem. It belongs to the transaction that read it.
+	raw []byte
+}
+
+// decoded returns the item, decoding it on first use.
+func (it *storedItem) decoded() (attr.Item, error) {
+	if it.item == nil && it.raw != nil {
+		item, err := attr.DecodeItem(it.raw)
+		if err != nil {
+			return nil, fmt.Errorf("dynamodb: decoding stored item: %w", err)
+		}
+		it.item, it.raw = item, nil
+	}
+	return it.item, nil
 }
 
 func newStoredItem(item attr.Item) *storedItem {
@@ -54,6 +69,20 @@ func decodeValue(v []byte) (*storedItem, error) {
 
 // getItem reads the item at key; nil when there is none.
 func getItem(tx storage.Tx, key []byte) (*storedItem, error) {
+	it, err := peekItem(tx, key)
+	if it == nil || err != nil {
+		return nil, err
+	}
+	if _, err := it.decoded(); err != nil {
+		return nil, err
+	}
+	return it, nil
+}
+
+// peekItem reads the item at key but decodes only its size: writes that
+// need nothing else of the item they replace skip the decoding. Call
+// decoded, inside the transaction, for the item itself.
+func peekItem(tx storage.Tx, key []byte) (*storedItem, error) {
 	v, err := tx.Get(tableItems, key)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, nil
@@ -61,7 +90,11 @@ func getItem(tx storage.Tx, key []byte) (*storedItem, error) {
 	if err != nil {
 		return nil, err
 	}
-	return decodeValue(v)
+	size, rest, err := valueSize(v)
+	if err != nil {
+		return nil, err
+	}
+	return &storedItem{size: size, raw: rest}, nil
 }
 
 // spaceStats are the item count and byte size of a table or an index,

@@ -92,13 +92,20 @@ func writeUnits(size int) float64 {
 
 // writeItem replaces old with new at key in table t: new nil deletes, old
 // nil inserts. The caller has validated new (keys, index key types, size)
-// and read old in the same transaction.
+// and read old in the same transaction (with getItem, or peekItem when it
+// needs only the old item's size: writeItem decodes it if it must).
 func (w *itemWriter) writeItem(t *tableMeta, key []byte, old, new *storedItem) (writeCost, error) {
 	var cost writeCost
 	var oldItem, newItem attr.Item
 	oldSize, newSize := 0, 0
 	if old != nil {
-		oldItem, oldSize = old.item, old.size
+		oldSize = old.size
+		if len(t.LSIs) > 0 || len(t.GSIs) > 0 || t.Stream.Enabled {
+			var err error
+			if oldItem, err = old.decoded(); err != nil {
+				return cost, err
+			}
+		}
 	}
 	if new != nil {
 		newItem, newSize = new.item, new.size
