@@ -1,0 +1,245 @@
+package sqs
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"strings"
+
+	"github.com/nimbus-cloud/nimbus/internal/api/sqsapi"
+	"github.com/nimbus-cloud/nimbus/internal/storage"
+)
+
+// Storage layout. Every message lives under its queue's numeric id (qid), a
+// number never reused, so a deleted queue's messages are garbage that a
+// sweep removes without touching a live queue of the same name.
+//
+//	sqs.queues   account \0 region \0 name      -> queue (JSON)
+//	sqs.deleted  account \0 region \0 name      -> deletion time (unix ms)
+//	sqs.state    qid                            -> queueState (next seq, count)
+//	sqs.meta     "qid"                          -> last qid handed out
+//	sqs.msg      qid seq                        -> message (JSON)
+//	sqs.vis      qid visibleAt seq              -> 1 byte: received before?
+//	sqs.fgroup   qid group                      -> readyAt of the group's sqs.fready entry
+//	sqs.fmsgs    qid group \0 seq               -> (FIFO: the group's messages in order)
+//	sqs.fready   qid readyAt group              -> (FIFO: groups by when they can be received)
+//	sqs.dedup    qid scope \0 dedupId           -> dedupEntry (JSON)
+//	sqs.dedupexp qid until scope \0 dedupId     -> (dedup entries by expiry)
+//	sqs.attempts qid attemptId                  -> attempt (JSON, FIFO ReceiveRequestAttemptId)
+//	sqs.garbage  qid                            -> (deleted queues whose messages remain)
+//	sqs.tasks    taskId                         -> moveTask (JSON)
+//
+// qid, seq and times (unix milliseconds) are 8-byte big-endian, so keys
+// order by them. Receiving from a standard queue scans sqs.vis from the
+// front up to now: the cost does not grow with the queue's depth, because
+// messages in flight or delayed sit behind the visible ones. A FIFO queue
+// scans sqs.fready the same way and then reads the head of each ready
+// group from sqs.fmsgs. sqs.vis holds every message of both kinds, so the
+// Approximate* counters need only the part of it that lies in the future.
+const (
+	tQueues   = "sqs.queues"
+	tDeleted  = "sqs.deleted"
+	tState    = "sqs.state"
+	tMeta     = "sqs.meta"
+	tMsg      = "sqs.msg"
+	tVis      = "sqs.vis"
+	tFGroup   = "sqs.fgroup"
+	tFMsgs    = "sqs.fmsgs"
+	tFReady   = "sqs.fready"
+	tDedup    = "sqs.dedup"
+	tDedupExp = "sqs.dedupexp"
+	tAttempts = "sqs.attempts"
+	tGarbage  = "sqs.garbage"
+	tTasks    = "sqs.tasks"
+)
+
+// queue is the stored description of a queue.
+type queue struct {
+	ID      uint64            `json:"id"`
+	Account string            `json:"account"`
+	Region  string            `json:"region"`
+	Name    string            `json:"name"`
+	Attrs   map[string]string `json:"attrs"` // settable attributes, as set
+	Tags    map[string]string `json:"tags,omitempty"`
+	Created int64             `json:"created"`  // unix seconds
+	Modified int64            `json:"modified"` // unix seconds
+	// LastPurge is when PurgeQueue last ran (unix ms).
+	LastPurge int64 `json:"lastPurge,omitempty"`
+
+	settings settings // parsed from Attrs when loaded
+}
+
+func (q *queue) fifo() bool { return q.settings.fifo }
+
+func (q *queue) arn() string { return queueARN(q.Region, q.Account, q.Name) }
+
+func queueKey(account, region, name string) []byte {
+	return []byte(account + "\x00" + region + "\x00" + name)
+}
+
+// queueState is the per-queue record every send touches; kept apart from
+// the queue so that sends do not rewrite its attributes.
+type queueState struct {
+	NextSeq uint64 // sequence of the next message
+	Count   int64  // messages stored
+}
+
+func encodeState(s queueState) []byte {
+	b := make([]byte, 16)
+	binary.BigEndian.PutUint64(b, s.NextSeq)
+	binary.BigEndian.PutUint64(b[8:], uint64(s.Count))
+	return b
+}
+
+func decodeState(b []byte) queueState {
+	if len(b) < 16 {
+		return queueState{}
+	}
+	return queueState{NextSeq: binary.BigEndian.Uint64(b), Count: int64(binary.BigEndian.Uint64(b[8:]))}
+}
+
+// message is one stored message.
+type message struct {
+	ID        string                                  `json:"id"`
+	Body      string                                  `json:"body"`
+	Attrs     map[string]sqsapi.MessageAttributeValue `json:"attrs,omitempty"`
+	MD5Body   string                                  `json:"md5"`
+	MD5Attrs  string                                  `json:"md5a,omitempty"`
+	Sent      int64                                   `json:"sent"` // unix ms
+	SenderID  string                                  `json:"sender,omitempty"`
+	Trace     string                                  `json:"trace,omitempty"` // AWSTraceHeader
+	Group     string                                  `json:"group,omitempty"`
+	DedupID   string                                  `json:"dedup,omitempty"`
+	SeqNumber string                                  `json:"seqnum,omitempty"`
+	// DLQSource is the ARN of the queue a dead-lettered message came from.
+	DLQSource string `json:"dlqSource,omitempty"`
+
+	Receives     int   `json:"receives,omitempty"`
+	FirstReceive int64 `json:"firstReceive,omitempty"` // unix ms
+	LastReceive  int64 `json:"lastReceive,omitempty"`  // unix ms
+	VisibleAt    int64 `json:"visibleAt"`              // unix ms
+}
+
+func u64(v uint64) []byte {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], v)
+	return b[:]
+}
+
+func cat(parts ...[]byte) []byte {
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	out := make([]byte, 0, n)
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out
+}
+
+func decodeU64(b []byte) uint64 { return binary.BigEndian.Uint64(b) }
+
+func jsonUnmarshal(b []byte, v any) error {
+	if err := json.Unmarshal(b, v); err != nil {
+		return errCorrupt
+	}
+	return nil
+}
+
+func msgKey(qid, seq uint64) []byte { return cat(u64(qid), u64(seq)) }
+
+func visKey(qid uint64, at int64, seq uint64) []byte {
+	return cat(u64(qid), u64(uint64(at)), u64(seq))
+}
+
+func fmsgsPrefix(qid uint64, group string) []byte {
+	return cat(u64(qid), []byte(group), []byte{0})
+}
+
+func fgroupKey(qid uint64, group string) []byte { return cat(u64(qid), []byte(group)) }
+
+func freadyKey(qid uint64, at int64, group string) []byte {
+	return cat(u64(qid), u64(uint64(at)), []byte(group))
+}
+
+var errCorrupt = errors.New("sqs: corrupt record")
+
+func getJSON(tx storage.Tx, table string, key []byte, v any) error {
+	b, err := tx.Get(table, key)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return errCorrupt
+	}
+	return nil
+}
+
+func putJSON(tx storage.Tx, table string, key []byte, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return tx.Put(table, key, b)
+}
+
+// loadQueue reads a queue; storage.ErrNotFound when there is none.
+func loadQueue(tx storage.Tx, account, region, name string) (*queue, error) {
+	var q queue
+	if err := getJSON(tx, tQueues, queueKey(account, region, name), &q); err != nil {
+		return nil, err
+	}
+	q.settings = parseSettings(q.Attrs)
+	return &q, nil
+}
+
+func saveQueue(tx storage.Tx, q *queue) error {
+	return putJSON(tx, tQueues, queueKey(q.Account, q.Region, q.Name), q)
+}
+
+func loadState(tx storage.Tx, qid uint64) (queueState, error) {
+	b, err := tx.Get(tState, u64(qid))
+	if errors.Is(err, storage.ErrNotFound) {
+		return queueState{}, nil
+	}
+	if err != nil {
+		return queueState{}, err
+	}
+	return decodeState(b), nil
+}
+
+func saveState(tx storage.Tx, qid uint64, s queueState) error {
+	return tx.Put(tState, u64(qid), encodeState(s))
+}
+
+func loadMessage(tx storage.Tx, qid, seq uint64) (*message, error) {
+	var m message
+	if err := getJSON(tx, tMsg, msgKey(qid, seq), &m); err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+// nextQueueID hands out a queue id that was never used.
+func nextQueueID(tx storage.Tx) (uint64, error) {
+	var last uint64
+	b, err := tx.Get(tMeta, []byte("qid"))
+	switch {
+	case err == nil && len(b) == 8:
+		last = binary.BigEndian.Uint64(b)
+	case err != nil && !errors.Is(err, storage.ErrNotFound):
+		return 0, err
+	}
+	last++
+	return last, tx.Put(tMeta, []byte("qid"), u64(last))
+}
+
+// splitQueueKey reverses queueKey.
+func splitQueueKey(k []byte) (account, region, name string) {
+	parts := strings.SplitN(string(k), "\x00", 3)
+	if len(parts) != 3 {
+		return "", "", ""
+	}
+	return parts[0], parts[1], parts[2]
+}
