@@ -55,14 +55,14 @@ const (
 
 // queue is the stored description of a queue.
 type queue struct {
-	ID      uint64            `json:"id"`
-	Account string            `json:"account"`
-	Region  string            `json:"region"`
-	Name    string            `json:"name"`
-	Attrs   map[string]string `json:"attrs"` // settable attributes, as set
-	Tags    map[string]string `json:"tags,omitempty"`
-	Created int64             `json:"created"`  // unix seconds
-	Modified int64            `json:"modified"` // unix seconds
+	ID       uint64            `json:"id"`
+	Account  string            `json:"account"`
+	Region   string            `json:"region"`
+	Name     string            `json:"name"`
+	Attrs    map[string]string `json:"attrs"` // settable attributes, as set
+	Tags     map[string]string `json:"tags,omitempty"`
+	Created  int64             `json:"created"`  // unix seconds
+	Modified int64             `json:"modified"` // unix seconds
 	// LastPurge is when PurgeQueue last ran (unix ms).
 	LastPurge int64 `json:"lastPurge,omitempty"`
 
