@@ -1,6 +1,7 @@
 package attr
 
 import (
+	"bytes"
 	"math/big"
 	"strings"
 
@@ -206,7 +207,7 @@ func cmpMagnitude(a, b *Number) int {
 	}
 	// Same exponent: the digit strings compare lexicographically, a proper
 	// prefix being smaller because no trailing zeros are stored.
-	return strings.Compare(string(a.d[:a.n]), string(b.d[:b.n]))
+	return bytes.Compare(a.d[:a.n], b.d[:b.n])
 }
 
 // String returns the canonical text DynamoDB returns for the number: plain

@@ -19,8 +19,8 @@ type Condition struct {
 // KindCondition or KindFilter, named in AWS's messages) against the request's
 // ExpressionAttributeNames and ExpressionAttributeValues.
 func ParseCondition(kind Kind, expr string, names Names, values Values) (*Condition, error) {
-	if expr == "" {
-		return nil, validation(kind, "The expression can not be empty;")
+	if err := checkText(kind, expr); err != nil {
+		return nil, err
 	}
 	root, _, err := parseConditionSyntax(kind, expr)
 	if err != nil {

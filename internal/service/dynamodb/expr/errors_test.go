@@ -199,3 +199,14 @@ func TestParamChecks(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestExpressionSizeLimit(t *testing.T) {
+	long := "a = :v" + strings.Repeat(" ", MaxExpressionBytes-6)
+	if _, err := ParseCondition(KindFilter, long, nil, Values{":v": sv("x")}); err != nil {
+		t.Errorf("4096 bytes: %v", err)
+	}
+	_, err := ParseCondition(KindFilter, long+" ", nil, Values{":v": sv("x")})
+	wantValidation(t, "4097 bytes", err, "Invalid FilterExpression: Expression size has exceeded the maximum allowed size; expression size: 4097")
+	_, err = ParseUpdate("SET a = :v"+strings.Repeat(" ", MaxExpressionBytes), nil, nil)
+	wantValidation(t, "long update", err, "Invalid UpdateExpression: Expression size has exceeded the maximum allowed size; expression size: 4106")
+}

@@ -11,6 +11,8 @@
 package expr
 
 import (
+	"strconv"
+
 	"github.com/nimbus-cloud/nimbus/internal/api/dynamodbapi"
 )
 
@@ -31,3 +33,18 @@ const (
 	KindUpdate       Kind = "UpdateExpression"
 	KindProjection   Kind = "ProjectionExpression"
 )
+
+// MaxExpressionBytes is the longest expression DynamoDB accepts.
+const MaxExpressionBytes = 4096
+
+// checkText refuses empty and oversized expressions, as AWS does before
+// parsing.
+func checkText(kind Kind, expr string) error {
+	if expr == "" {
+		return validation(kind, "The expression can not be empty;")
+	}
+	if len(expr) > MaxExpressionBytes {
+		return validation(kind, "Expression size has exceeded the maximum allowed size; expression size: "+strconv.Itoa(len(expr)))
+	}
+	return nil
+}

@@ -55,8 +55,8 @@ type keyTerm struct {
 // ParseKeyCondition parses a KeyConditionExpression against the key schema
 // of the table or index queried.
 func ParseKeyCondition(expr string, names Names, values Values, schema KeySchema) (*KeyCondition, error) {
-	if expr == "" {
-		return nil, validation(KindKeyCondition, "The expression can not be empty;")
+	if err := checkText(KindKeyCondition, expr); err != nil {
+		return nil, err
 	}
 	root, _, err := parseConditionSyntax(KindKeyCondition, expr)
 	if err != nil {

@@ -34,8 +34,8 @@ type projIndex struct {
 
 // ParseProjection parses a projection expression.
 func ParseProjection(expr string, names Names) (*Projection, error) {
-	if expr == "" {
-		return nil, validation(KindProjection, "The expression can not be empty;")
+	if err := checkText(KindProjection, expr); err != nil {
+		return nil, err
 	}
 	ops, _, err := parseProjectionSyntax(expr)
 	if err != nil {

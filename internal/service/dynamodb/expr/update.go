@@ -43,8 +43,8 @@ var longTypeNames = map[attr.Type]string{
 
 // ParseUpdate parses an update expression.
 func ParseUpdate(expr string, names Names, values Values) (*Update, error) {
-	if expr == "" {
-		return nil, validation(KindUpdate, "The expression can not be empty;")
+	if err := checkText(KindUpdate, expr); err != nil {
+		return nil, err
 	}
 	syn, _, err := parseUpdateSyntax(expr)
 	if err != nil {
