@@ -129,6 +129,21 @@ func (b *Bus) Register(kind string, s Sink) {
 // destinations whose service is absent.
 func (b *Bus) Handles(kind string) bool { return b.sink(kind) != nil }
 
+// TargetExists reports whether target exists for the sink of kind: false
+// when no sink handles the kind, true when the sink cannot tell (it does
+// not implement Checker).
+func (b *Bus) TargetExists(ctx context.Context, kind, target string) (bool, error) {
+	s := b.sink(kind)
+	if s == nil {
+		return false, nil
+	}
+	c, ok := s.(Checker)
+	if !ok {
+		return true, nil
+	}
+	return c.Exists(ctx, target)
+}
+
 func (b *Bus) sink(kind string) Sink { return (*b.sinks.Load())[kind] }
 
 func isExternal(s Sink) bool {

@@ -692,3 +692,28 @@ func TestConcurrentProducers(t *testing.T) {
 	}
 	waitPending(t, b, 0)
 }
+
+type checkingSink struct {
+	localSink
+	known map[string]bool
+}
+
+func (c *checkingSink) Exists(_ context.Context, target string) (bool, error) { return c.known[target], nil }
+
+func TestTargetExists(t *testing.T) {
+	b := New(openMemory(t), nil, quiet)
+	b.Register("checked", &checkingSink{known: map[string]bool{"a": true}})
+	b.Register("unchecked", newLocalSink())
+	tests := []struct {
+		kind, target string
+		want         bool
+	}{
+		{"checked", "a", true}, {"checked", "b", false}, {"unchecked", "anything", true}, {"unregistered", "a", false},
+	}
+	for _, tc := range tests {
+		got, err := b.TargetExists(context.Background(), tc.kind, tc.target)
+		if err != nil || got != tc.want {
+			t.Errorf("TargetExists(%s, %s) = %v, %v; want %v", tc.kind, tc.target, got, err, tc.want)
+		}
+	}
+}

@@ -82,6 +82,13 @@ type External interface {
 	External() bool
 }
 
+// Checker is implemented by sinks that can tell whether a target exists,
+// for producers that check their destinations when they are configured
+// (S3 refuses a notification configuration naming a missing queue).
+type Checker interface {
+	Exists(ctx context.Context, target string) (bool, error)
+}
+
 // Permanent marks an error that retrying cannot fix (the target does not
 // exist, the payload is refused).
 type Permanent struct{ Err error }
