@@ -1,0 +1,210 @@
+package sns
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"sync/atomic"
+
+	"github.com/nimbus-cloud/nimbus/internal/api/snsapi"
+	"github.com/nimbus-cloud/nimbus/internal/storage"
+)
+
+// Paths the SNS service serves under the gateway's internal prefix.
+const (
+	// OutboxPath lists (GET) or clears (DELETE) the captured messages.
+	OutboxPath = "/_nimbus/sns/outbox"
+	// certPathPrefix + id + ".pem" is the SigningCertURL of notifications.
+	certPathPrefix = "/_nimbus/sns/SimpleNotificationService-"
+)
+
+// outboxMessage is one message to an endpoint Nimbus cannot reach (email,
+// SMS, mobile push, Firehose), or a confirmation request to an email
+// endpoint, as GET /_nimbus/sns/outbox lists it.
+type outboxMessage struct {
+	ID                string            `json:"Id"`
+	Type              string            `json:"Type"` // Notification or SubscriptionConfirmation
+	Protocol          string            `json:"Protocol"`
+	Endpoint          string            `json:"Endpoint"`
+	TopicArn          string            `json:"TopicArn,omitempty"`
+	SubscriptionArn   string            `json:"SubscriptionArn,omitempty"`
+	MessageId         string            `json:"MessageId"`
+	Subject           string            `json:"Subject,omitempty"`
+	Message           string            `json:"Message"`
+	MessageAttributes map[string]attrJS `json:"MessageAttributes,omitempty"`
+	Timestamp         string            `json:"Timestamp"`
+	SubscribeURL      string            `json:"SubscribeURL,omitempty"`
+	Token             string            `json:"Token,omitempty"`
+}
+
+type attrJS struct {
+	Type  string `json:"Type"`
+	Value string `json:"Value"`
+}
+
+func outboxAttributes(attrs []msgAttr) map[string]attrJS {
+	if len(attrs) == 0 {
+		return nil
+	}
+	m := make(map[string]attrJS, len(attrs))
+	for _, a := range attrs {
+		m[a.Name] = attrJS{Type: a.Type, Value: a.envelopeValue()}
+	}
+	return m
+}
+
+var outboxSeq atomic.Uint64
+
+// writeOutbox adds a message to the outbox in tx. Keys order by time.
+func (s *Service) writeOutbox(tx storage.Tx, m *outboxMessage) error {
+	key := binary.BigEndian.AppendUint64(nil, uint64(max(s.now().UnixNano(), 0)))
+	key = binary.BigEndian.AppendUint64(key, outboxSeq.Add(1))
+	m.ID = hex.EncodeToString(key)
+	return putJSON(tx, tableOutbox, string(key), m)
+}
+
+// Handler serves SNS's paths under /_nimbus/sns/: the outbox and the
+// signing certificate.
+//
+//	GET    /_nimbus/sns/outbox[?topicArn=&subscriptionArn=&protocol=&endpoint=]
+//	       → {"Messages": [...]} oldest first, filtered by the parameters given
+//	DELETE /_nimbus/sns/outbox[?...] → clears the messages the parameters select
+//	GET    /_nimbus/sns/SimpleNotificationService-<id>.pem → the certificate
+func (s *Service) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == OutboxPath:
+			s.serveOutbox(w, r)
+		case strings.HasPrefix(r.URL.Path, certPathPrefix) && strings.HasSuffix(r.URL.Path, ".pem"):
+			s.serveCert(w, r)
+		default:
+			writeJSON(w, http.StatusNotFound, map[string]string{"message": "not found: " + r.URL.Path})
+		}
+	})
+}
+
+func (s *Service) serveOutbox(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	match := func(m *outboxMessage) bool {
+		for param, field := range map[string]string{"topicArn": m.TopicArn, "subscriptionArn": m.SubscriptionArn,
+			"protocol": m.Protocol, "endpoint": m.Endpoint, "type": m.Type} {
+			if v := q.Get(param); v != "" && v != field {
+				return false
+			}
+		}
+		return true
+	}
+	var msgs []*outboxMessage
+	var keys [][]byte
+	collect := func(tx storage.Tx) error {
+		msgs, keys = msgs[:0], keys[:0]
+		var derr error
+		err := tx.Scan(tableOutbox, storage.Range{}, func(k, v []byte) bool {
+			var m outboxMessage
+			if derr = json.Unmarshal(v, &m); derr != nil {
+				return false
+			}
+			if match(&m) {
+				msgs = append(msgs, &m)
+				keys = append(keys, append([]byte(nil), k...))
+			}
+			return true
+		})
+		if err == nil {
+			err = derr
+		}
+		return err
+	}
+	var err error
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		err = s.db.View(r.Context(), collect)
+	case http.MethodDelete:
+		err = s.db.Update(r.Context(), func(tx storage.Tx) error {
+			if err := collect(tx); err != nil {
+				return err
+			}
+			for _, k := range keys {
+				if err := tx.Delete(tableOutbox, k); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	default:
+		w.Header().Set("Allow", "GET, HEAD, DELETE")
+		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"message": "method not allowed"})
+		return
+	}
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"message": err.Error()})
+		return
+	}
+	if msgs == nil {
+		msgs = []*outboxMessage{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"Messages": msgs})
+}
+
+func (s *Service) serveCert(w http.ResponseWriter, r *http.Request) {
+	id := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, certPathPrefix), ".pem")
+	sg, err := s.loadSigner(r.Context())
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"message": err.Error()})
+		return
+	}
+	if sg.certID != id {
+		writeJSON(w, http.StatusNotFound, map[string]string{"message": "no such certificate"})
+		return
+	}
+	w.Header().Set("Content-Type", "application/x-pem-file")
+	_, _ = w.Write(sg.certPEM())
+}
+
+// loadSigner returns the signing key outside any transaction, creating it
+// if needed.
+func (s *Service) loadSigner(ctx context.Context) (*signer, error) {
+	var sg *signer
+	err := s.db.Update(ctx, func(tx storage.Tx) error {
+		var err error
+		sg, err = s.signerIn(tx)
+		return err
+	})
+	return sg, err
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+// publishDirect captures a publish to a phone number or a mobile push
+// endpoint in the outbox.
+func (s *Service) publishDirect(ctx context.Context, target, phone string, pub *publication) (*snsapi.PublishOutput, error) {
+	m := &outboxMessage{Type: "Notification", MessageId: pub.messageID, Subject: pub.subject, Timestamp: pub.timestamp,
+		MessageAttributes: outboxAttributes(pub.attrs)}
+	switch {
+	case phone != "":
+		if !e164.MatchString(phone) {
+			return nil, invalidParameter("PhoneNumber Reason: %s is not valid to publish to", phone)
+		}
+		m.Protocol, m.Endpoint, m.Message = protoSMS, phone, pub.messageFor(protoSMS)
+	default:
+		if !appARN.MatchString(target) {
+			return nil, invalidParameter("TargetArn Reason: Invalid parameter: TargetArn")
+		}
+		m.Protocol, m.Endpoint, m.Message = protoApplication, target, pub.message
+	}
+	err := s.db.Update(ctx, func(tx storage.Tx) error { return s.writeOutbox(tx, m) })
+	if err != nil {
+		return nil, err
+	}
+	return &snsapi.PublishOutput{MessageId: &pub.messageID}, nil
+}

@@ -1,0 +1,113 @@
+// Package sns implements Amazon SNS on the state engine: topics (standard
+// and FIFO), subscriptions with filter policies, and Publish fanned out
+// through the durable delivery bus (internal/events).
+//
+// A publish commits, in one transaction, the FIFO bookkeeping and one
+// events.Delivery per matching subscription: it is durable when Publish
+// returns, and its fan-out resumes after a restart. SQS subscriptions are
+// delivered by the "sqs" sink inside the dispatcher's transaction (exactly
+// once); HTTP/HTTPS endpoints by this package's external sink, with the
+// subscription's delivery policy; email, email-json, SMS, mobile push
+// (application) and Firehose endpoints are captured in an outbox that
+// GET /_nimbus/sns/outbox shows (see Handler). Lambda subscriptions are
+// delivered as "lambda" deliveries when a sink of that kind is registered
+// on the Bus (the Lambda service registers it); until then they are
+// skipped.
+//
+// Notifications are signed (SignatureVersion 1: SHA1withRSA; 2:
+// SHA256withRSA) with a key generated on first start and kept in the store;
+// its certificate is served at the SigningCertURL of every notification.
+package sns
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/nimbus-cloud/nimbus/internal/api/snsapi"
+	"github.com/nimbus-cloud/nimbus/internal/events"
+	"github.com/nimbus-cloud/nimbus/internal/storage"
+)
+
+// Deps are what the SNS service needs from the rest of Nimbus.
+type Deps struct {
+	Store storage.Backend
+	// Bus carries the fan-out. SNS registers its sinks on it (New):
+	// "http", "https" and "sns" (S3 and other producers publishing to a
+	// topic).
+	Bus *events.Bus
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	Log *slog.Logger
+	// HTTPClient posts to HTTP/HTTPS subscribers; nil means a client with
+	// SNS's 15-second timeout.
+	HTTPClient *http.Client
+}
+
+// Service implements the SNS API.
+type Service struct {
+	snsapi.Unimplemented
+
+	db   storage.Backend
+	bus  *events.Bus
+	now  func() time.Time
+	log  *slog.Logger
+	http *http.Client
+
+	signers signerCache
+	cache   fanoutCache
+}
+
+var _ snsapi.API = (*Service)(nil)
+
+// httpTimeout bounds one HTTP/HTTPS delivery, as SNS does.
+const httpTimeout = 15 * time.Second
+
+// New returns the SNS service and registers its sinks on d.Bus.
+func New(d Deps) *Service {
+	now := d.Now
+	if now == nil {
+		now = time.Now
+	}
+	log := d.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	client := d.HTTPClient
+	if client == nil {
+		client = &http.Client{Timeout: httpTimeout}
+	}
+	s := &Service{db: d.Store, bus: d.Bus, now: now, log: log, http: client}
+	s.cache.m = map[string]*fanout{}
+	if d.Bus != nil {
+		hs := &httpSink{s: s}
+		d.Bus.Register(kindHTTP, hs)
+		d.Bus.Register(kindHTTPS, hs)
+		d.Bus.Register(events.KindSNS, &topicSink{s: s})
+	}
+	return s
+}
+
+// Run does the service's background work until ctx ends: it prepares the
+// signing key and forgets FIFO deduplication ids older than the
+// deduplication window.
+func (s *Service) Run(ctx context.Context, sweepEvery time.Duration) {
+	// Make the signing key now rather than in the first publish that
+	// needs it (generating it takes a moment).
+	if _, err := s.loadSigner(ctx); err != nil && ctx.Err() == nil {
+		s.log.Warn("sns: preparing the signing key", "err", err)
+	}
+	t := time.NewTicker(sweepEvery)
+	defer t.Stop()
+	for {
+		if err := s.sweepDedup(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("sns: sweeping deduplication ids", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
