@@ -17,13 +17,13 @@ import (
 // prefix scan lists an account's topics in a region in name order, and a
 // topic's subscriptions (whose ARNs are the topic's ARN, ":" and an id).
 const (
-	tableTopics = "sns.topics"  // topic ARN → topicRecord
-	tableSubs   = "sns.subs"    // subscription ARN → subRecord
-	tableTokens = "sns.tokens"  // confirmation token → subscription ARN
-	tableDedup  = "sns.dedup"   // topic ARN \x00 deduplication id → dedupRecord
-	tableSeq    = "sns.seq"     // topic ARN → last FIFO sequence number
-	tableOutbox = "sns.outbox"  // captured email/SMS/push messages
-	tableMeta   = "sns.meta"    // the signing key
+	tableTopics = "sns.topics" // topic ARN → topicRecord
+	tableSubs   = "sns.subs"   // subscription ARN → subRecord
+	tableTokens = "sns.tokens" // confirmation token → subscription ARN
+	tableDedup  = "sns.dedup"  // topic ARN \x00 deduplication id → dedupRecord
+	tableSeq    = "sns.seq"    // topic ARN → last FIFO sequence number
+	tableOutbox = "sns.outbox" // captured email/SMS/push messages
+	tableMeta   = "sns.meta"   // the signing key
 	partition   = "aws"
 	arnPrefix   = "arn:" + partition + ":sns:"
 )
