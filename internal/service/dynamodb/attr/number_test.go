@@ -1,6 +1,7 @@
 package attr
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -226,4 +227,30 @@ func FuzzParseNumber(f *testing.F) {
 			t.Fatalf("key of %q does not round-trip: %v", s, err)
 		}
 	})
+}
+
+func TestNumberFromInt(t *testing.T) {
+	for _, i := range []int64{0, 1, -1, 10, 100, -120, 1234567890, 9223372036854775807, -9223372036854775808} {
+		n := NumberFromInt(i)
+		want := mustNumber(t, strconv.FormatInt(i, 10))
+		if n.Cmp(want) != 0 || n.String() != want.String() {
+			t.Errorf("NumberFromInt(%d) = %s", i, n.String())
+		}
+	}
+}
+
+func TestTypeNames(t *testing.T) {
+	for _, name := range []string{"S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS"} {
+		typ, ok := ParseType(name)
+		if !ok || typ.String() != name {
+			t.Errorf("ParseType(%s) = %v, %v", name, typ, ok)
+		}
+	}
+	if _, ok := ParseType("DOG"); ok {
+		t.Error("ParseType(DOG)")
+	}
+	tr := true
+	if TypeOf(&Value{}) != TypeInvalid || TypeOf(&Value{BOOL: &tr, NULL: &tr}) != TypeInvalid || TypeOf(&Value{L: []Value{}}) != TypeL {
+		t.Error("TypeOf")
+	}
 }
