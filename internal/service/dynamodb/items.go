@@ -135,7 +135,7 @@ func (s *Service) PutItem(ctx context.Context, in *dynamodbapi.PutItemInput) (*d
 	item := newStoredItem(in.Item)
 	ref := refOf(request.FromContext(ctx), deref(in.TableName))
 	out := &dynamodbapi.PutItemOutput{}
-	err = s.update(ctx, func(w *itemWriter) error {
+	err = s.updateItem(ctx, func(w *itemWriter) error {
 		t, err := s.table(w.tx, ref, errNoResource)
 		if err != nil {
 			return err
@@ -208,7 +208,7 @@ func (s *Service) DeleteItem(ctx context.Context, in *dynamodbapi.DeleteItemInpu
 	}
 	ref := refOf(request.FromContext(ctx), deref(in.TableName))
 	out := &dynamodbapi.DeleteItemOutput{}
-	err = s.update(ctx, func(w *itemWriter) error {
+	err = s.updateItem(ctx, func(w *itemWriter) error {
 		t, err := s.table(w.tx, ref, errNoResource)
 		if err != nil {
 			return err
@@ -283,7 +283,7 @@ func (s *Service) UpdateItem(ctx context.Context, in *dynamodbapi.UpdateItemInpu
 	ref := refOf(request.FromContext(ctx), deref(in.TableName))
 	rv := deref(in.ReturnValues)
 	out := &dynamodbapi.UpdateItemOutput{}
-	err = s.update(ctx, func(w *itemWriter) error {
+	err = s.updateItem(ctx, func(w *itemWriter) error {
 		t, err := s.table(w.tx, ref, errNoResource)
 		if err != nil {
 			return err

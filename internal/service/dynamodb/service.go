@@ -30,6 +30,10 @@ type Service struct {
 	// from, so that a request pays one Get and one comparison, not a decode.
 	metas metaCache
 
+	// group batches concurrent single-item writes into shared
+	// transactions (groupcommit.go).
+	group groupQueue
+
 	// backfillBatch is how many items one transaction of a GSI backfill
 	// copies; backfillInline is the item count up to which UpdateTable
 	// backfills a new index in its own transaction (tests lower both).

@@ -19,6 +19,8 @@ type itemWriter struct {
 	// ttl marks the writes of the TTL worker: their stream records name
 	// DynamoDB itself as the principal.
 	ttl bool
+	// dirty records that the transaction was written to (see groupcommit.go).
+	dirty bool
 
 	stats map[uint64]spaceStats
 	buf   []byte
@@ -112,6 +114,7 @@ func (w *itemWriter) writeItem(t *tableMeta, key []byte, old, new *storedItem) (
 	}
 	cost.table = writeUnits(max(oldSize, newSize))
 
+	w.dirty = true
 	switch {
 	case new != nil:
 		w.buf = encodeValue(w.buf[:0], new)
