@@ -2,6 +2,7 @@ package sns
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -103,7 +104,7 @@ func newFixtureOn(t *testing.T, db storage.Backend, run bool, opts ...func(*Deps
 		o(&d)
 	}
 	f := &fixture{t: t, db: db, bus: bus, svc: New(d), queue: q, clock: c}
-	f.ctx = request.With(context.Background(), &request.Info{Account: testAccount, Region: testRegion, Endpoint: testEndpoint, Header: http.Header{}})
+	f.ctx = request.With(context.Background(), &request.Info{Account: testAccount, Region: testRegion, Endpoint: testEndpoint, AccessKey: "test", Header: http.Header{}})
 	if run {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
@@ -180,6 +181,30 @@ func (f *fixture) drained() {
 		f.t.Fatalf("unexpected delivery %s: %s", d.Target, d.Body)
 	default:
 	}
+}
+
+// failedOnce waits until a pending delivery of the Bus records a failed
+// attempt, so that the clock can move past its retry.
+func (f *fixture) failedOnce(attempts int) {
+	f.t.Helper()
+	deadline := time.Now().Add(waitLimit)
+	for time.Now().Before(deadline) {
+		found := false
+		f.db.View(context.Background(), func(tx storage.Tx) error {
+			return tx.Scan("events.outbox", storage.Range{}, func(_, v []byte) bool {
+				var d events.Delivery
+				if json.Unmarshal(v, &d) == nil && d.Attempts >= attempts {
+					found = true
+				}
+				return !found
+			})
+		})
+		if found {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+	f.t.Fatalf("no delivery recorded %d failed attempts", attempts)
 }
 
 // wantError checks err is the AWS error code with the message.
