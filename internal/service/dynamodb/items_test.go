@@ -240,3 +240,23 @@ func TestWriteCapacity(t *testing.T) {
 		t.Fatalf("read capacity %v %v", g.ConsumedCapacity, err)
 	}
 }
+
+func TestItemCollectionMetrics(t *testing.T) {
+	s := newTestService(t)
+	in := onDemand("Coll", ks("pk", "sk"), defs("pk", "S", "sk", "S", "l", "S"))
+	in.LocalSecondaryIndexes = []dynamodbapi.LocalSecondaryIndex{{IndexName: ptr("byL"), KeySchema: ks("pk", "l"), Projection: projAllOf()}}
+	mustCreate(t, s, in)
+	mustCreate(t, s, onDemand("NoLSI", ks("pk"), defs("pk", "S")))
+	out, err := s.PutItem(bg, &dynamodbapi.PutItemInput{TableName: ptr("Coll"), Item: attr.Item{"pk": sv("a"), "sk": sv("1"), "l": sv("x")}, ReturnItemCollectionMetrics: ptr("SIZE")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := out.ItemCollectionMetrics
+	if m == nil || *m.ItemCollectionKey["pk"].S != "a" || len(m.ItemCollectionKey) != 1 || fmt.Sprint(m.SizeEstimateRangeGB) != "[0 1]" {
+		t.Fatalf("metrics %+v", m)
+	}
+	out, err = s.PutItem(bg, &dynamodbapi.PutItemInput{TableName: ptr("NoLSI"), Item: attr.Item{"pk": sv("a")}, ReturnItemCollectionMetrics: ptr("SIZE")})
+	if err != nil || out.ItemCollectionMetrics != nil {
+		t.Fatalf("metrics without an LSI: %+v %v", out.ItemCollectionMetrics, err)
+	}
+}

@@ -1,0 +1,34 @@
+// Package dynamodb implements DynamoDB on Nimbus's state engine: tables
+// with local and global secondary indexes, items, Query and Scan, streams
+// of item changes, and the table settings (tags, time to live, point-in-
+// time recovery). Expressions and attribute values follow AWS exactly
+// through the attr and expr sub-packages.
+//
+// Layout (see keys.go): every table and index is a key space of the
+// storage table ddb.items; items are stored with attr's binary encoding
+// behind their billed size. Table metadata is JSON in ddb.tables, cached
+// by its bytes. Item counts and sizes are kept per key space in ddb.stats
+// by the writes themselves. Every item write goes through
+// itemWriter.writeItem (write.go), which keeps indexes, statistics and the
+// stream in the same transaction; batch, transaction and TTL code build on
+// it (update for a multi-item transaction, updateItem for a single-item
+// write that may share a group commit).
+//
+// Behaviour worth knowing:
+//   - Tables and indexes are usable at once. CreateTable answers CREATING
+//     and DescribeTable already ACTIVE, which SDK waiters and Terraform
+//     accept on their first poll. A new global secondary index on a table
+//     of up to 10,000 items is filled within UpdateTable; a bigger table's
+//     is filled in the background and reports CREATING and Backfilling.
+//   - Reads are always strongly consistent; ConsistentRead only changes the
+//     capacity reported.
+//   - Capacity units are computed as DynamoDB bills them but never
+//     enforced: there is no throttling.
+//
+// Not yet: BatchGetItem, BatchWriteItem, transactions, PartiQL, the
+// DynamoDB Streams API (records are written, see stream.go), the expiry of
+// items by time to live (settings are kept: TTLTables), backups, imports,
+// exports, global tables, Kinesis destinations, resource policies, and
+// the "Filter Expression can only contain non-primary key attributes"
+// check of Query.
+package dynamodb
