@@ -2,6 +2,7 @@ package dynamodb
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"time"
 
@@ -16,7 +17,9 @@ import (
 //
 // appended by writeItem in the transaction of the change, so a record
 // exists exactly when its change committed. The DynamoDB Streams API reads
-// them with readStream. Records are kept when the stream is turned off or
+// them with readStream and finds streams by ARN with streamInfoByARN (or
+// by ARN prefix in tableStreamIndex). Records are kept when the stream is
+// turned off or
 // the table deleted (AWS keeps them readable for 24 hours); trimming them
 // is the Streams API's concern.
 
@@ -185,4 +188,69 @@ func readStream(tx storage.Tx, id, after uint64, fn func(*streamRecord) bool) er
 		return err
 	}
 	return derr
+}
+
+// tableStreamIndex maps each stream's ARN to its streamInfo, so that a
+// stream stays describable and readable after it was turned off or its
+// table deleted, as on AWS. Keys sort by ARN, so a prefix lists the
+// streams of an account and region, or of one table.
+const tableStreamIndex = "ddb.streamindex"
+
+// streamInfo is what the Streams API needs to know of a stream.
+type streamInfo struct {
+	ARN       string    `json:"arn"`
+	Label     string    `json:"label"`
+	ViewType  string    `json:"view"`
+	ID        uint64    `json:"id"`
+	Account   string    `json:"account"`
+	Region    string    `json:"region"`
+	Table     string    `json:"table"`
+	TableUUID string    `json:"tableId"`
+	Key       keySchema `json:"key"`
+	Created   time.Time `json:"created"`
+	// Closed is when the stream stopped taking records (turned off, or
+	// its table deleted); zero while it is enabled.
+	Closed time.Time `json:"closed,omitzero"`
+}
+
+func putStreamInfo(tx storage.Tx, info *streamInfo) error {
+	raw, err := json.Marshal(info)
+	if err != nil {
+		return err
+	}
+	return tx.Put(tableStreamIndex, []byte(info.ARN), raw)
+}
+
+// openStream records a stream that t has just started.
+func openStream(tx storage.Tx, t *tableMeta, st streamMeta, now time.Time) error {
+	return putStreamInfo(tx, &streamInfo{
+		ARN: t.streamARN(st.Label), Label: st.Label, ViewType: st.ViewType, ID: st.ID,
+		Account: t.Account, Region: t.Region, Table: t.Name, TableUUID: t.UUID, Key: t.Key, Created: now,
+	})
+}
+
+// closeStream marks a stream of t as taking no more records.
+func closeStream(tx storage.Tx, t *tableMeta, st streamMeta, now time.Time) error {
+	info, err := streamInfoByARN(tx, t.streamARN(st.Label))
+	if err != nil || info == nil {
+		return err
+	}
+	info.Closed = now
+	return putStreamInfo(tx, info)
+}
+
+// streamInfoByARN finds a stream by its ARN; nil when there is none.
+func streamInfoByARN(tx storage.Tx, arn string) (*streamInfo, error) {
+	raw, err := tx.Get(tableStreamIndex, []byte(arn))
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var info streamInfo
+	if err := json.Unmarshal(raw, &info); err != nil {
+		return nil, err
+	}
+	return &info, nil
 }

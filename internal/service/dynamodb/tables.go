@@ -68,6 +68,9 @@ func (s *Service) CreateTable(ctx context.Context, in *dynamodbapi.CreateTableIn
 			if t.Stream, err = newStream(tx, deref(spec.StreamViewType), now, nil); err != nil {
 				return err
 			}
+			if err := openStream(tx, t, t.Stream, now); err != nil {
+				return err
+			}
 		}
 		return saveTable(tx, t)
 	})
@@ -222,6 +225,11 @@ func (s *Service) DeleteTable(ctx context.Context, in *dynamodbapi.DeleteTableIn
 		}
 		if err := tx.Delete(tableTables, ref.key()); err != nil {
 			return err
+		}
+		if t.Stream.Enabled {
+			if err := closeStream(tx, t, t.Stream, s.now().UTC()); err != nil {
+				return err
+			}
 		}
 		ids := []uint64{t.ID}
 		for _, ix := range t.indexes() {

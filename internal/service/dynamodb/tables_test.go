@@ -6,6 +6,7 @@ import (
 
 	"github.com/nimbus-cloud/nimbus/internal/api/dynamodbapi"
 	"github.com/nimbus-cloud/nimbus/internal/aws/request"
+	"github.com/nimbus-cloud/nimbus/internal/storage"
 )
 
 func TestCreateTableValidation(t *testing.T) {
@@ -324,7 +325,30 @@ func TestUpdateTableSettings(t *testing.T) {
 	if _, err := s.UpdateTable(bg, &dynamodbapi.UpdateTableInput{TableName: ptr("Prov"), StreamSpecification: on}); err != nil {
 		t.Fatal(err)
 	}
-	if second := *mustDescribe(t, s, "Prov").LatestStreamArn; second == first {
+	second := *mustDescribe(t, s, "Prov").LatestStreamArn
+	if second == first {
 		t.Fatalf("re-enabled stream kept its ARN %s", second)
+	}
+	// Both streams stay known; only the second takes records, until the
+	// table goes.
+	streamClosed := func(arn string) bool {
+		var info *streamInfo
+		err := s.db.View(bg, func(tx storage.Tx) (err error) {
+			info, err = streamInfoByARN(tx, arn)
+			return err
+		})
+		if err != nil || info == nil || info.Table != "Prov" || info.ViewType != "KEYS_ONLY" {
+			t.Fatalf("stream %s: %+v %v", arn, info, err)
+		}
+		return !info.Closed.IsZero()
+	}
+	if !streamClosed(first) || streamClosed(second) {
+		t.Fatal("stream index: wrong open/closed state")
+	}
+	if _, err := s.DeleteTable(bg, &dynamodbapi.DeleteTableInput{TableName: ptr("Prov")}); err != nil {
+		t.Fatal(err)
+	}
+	if !streamClosed(second) {
+		t.Fatal("stream of a deleted table still open")
 	}
 }

@@ -159,12 +159,18 @@ func (s *Service) applyTableSettings(tx storage.Tx, t *tableMeta, in *dynamodbap
 				return err
 			}
 			t.Stream, t.LastStream = st, nil
+			if err := openStream(tx, t, st, now); err != nil {
+				return err
+			}
 		case !t.Stream.Enabled:
 			return validation("Table already has stream disabled: TableName: " + t.Name)
 		default:
 			last := t.Stream
 			last.Enabled = false
 			t.Stream, t.LastStream = streamMeta{}, &last
+			if err := closeStream(tx, t, last, now); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
