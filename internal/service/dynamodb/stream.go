@@ -19,9 +19,8 @@ import (
 // exists exactly when its change committed. The DynamoDB Streams API reads
 // them with readStream and finds streams by ARN with streamInfoByARN (or
 // by ARN prefix in tableStreamIndex). Records are kept when the stream is
-// turned off or
-// the table deleted (AWS keeps them readable for 24 hours); trimming them
-// is the Streams API's concern.
+// turned off or the table deleted (AWS keeps them readable for 24 hours);
+// trimming them is the Streams API's concern.
 
 // Stream event names.
 const (
