@@ -2,11 +2,16 @@ package server
 
 import (
 	"context"
+	"net/http"
+	"strings"
 	"time"
 
 	"github.com/nimbus-cloud/nimbus/internal/api/dynamodbapi"
 	"github.com/nimbus-cloud/nimbus/internal/api/s3api"
+	"github.com/nimbus-cloud/nimbus/internal/api/snsapi"
 	"github.com/nimbus-cloud/nimbus/internal/api/sqsapi"
+	"github.com/nimbus-cloud/nimbus/internal/aws/request"
+	"github.com/nimbus-cloud/nimbus/internal/events"
 	"github.com/nimbus-cloud/nimbus/internal/gateway"
 	"github.com/nimbus-cloud/nimbus/internal/protocol"
 	"github.com/nimbus-cloud/nimbus/internal/protocol/awsjson"
@@ -15,6 +20,7 @@ import (
 	"github.com/nimbus-cloud/nimbus/internal/protocol/rpcv2cbor"
 	"github.com/nimbus-cloud/nimbus/internal/service/dynamodb"
 	"github.com/nimbus-cloud/nimbus/internal/service/s3"
+	"github.com/nimbus-cloud/nimbus/internal/service/sns"
 	"github.com/nimbus-cloud/nimbus/internal/service/sqs"
 )
 
@@ -29,9 +35,18 @@ const lifecycleEvery = time.Minute
 // and the messages of deleted queues are swept.
 const sqsSweepEvery = 30 * time.Second
 
+// snsSweepEvery is how often SNS forgets expired FIFO deduplication ids.
+const snsSweepEvery = time.Minute
+
 // build creates every service and the gateway in front of them. The list
 // of services is explicit: a grep finds them all.
+//
+// One events.Bus carries every delivery between services (S3 event
+// notifications, SNS fan-out); each service registers the sinks of the
+// kinds it receives, and the Bus's dispatcher runs in the background.
 func (s *Server) build() error {
+	bus := events.New(s.store, nil, s.log)
+
 	s3svc := s3.New(s3.Deps{Store: s.store, Log: s.log})
 	s.background(func(ctx context.Context) { s3svc.StartLifecycle(ctx, lifecycleEvery) })
 
@@ -40,19 +55,52 @@ func (s *Server) build() error {
 
 	sqssvc := sqs.New(sqs.Deps{Store: s.store, Log: s.log})
 	s.background(func(ctx context.Context) { sqssvc.Run(ctx, sqsSweepEvery) })
+	bus.Register(events.KindSQS, sqsSink{Sink: sqssvc.Sink(), svc: sqssvc})
+
+	snssvc := sns.New(sns.Deps{Store: s.store, Bus: bus, Log: s.log})
+	s.background(func(ctx context.Context) { snssvc.Run(ctx, snsSweepEvery) })
+
+	internal := http.NewServeMux()
+	internal.Handle("/_nimbus/sns/", snssvc.Handler())
 
 	services := []gateway.Service{
 		{Model: s3api.Service, Handlers: s3api.Handlers(s3svc), Raw: s3svc.Raw},
 		{Model: dynamodbapi.Service, Handlers: dynamodbapi.Handlers(ddbsvc)},
 		{Model: sqsapi.Service, Handlers: sqsapi.Handlers(sqssvc)},
+		{Model: snsapi.Service, Handlers: snsapi.Handlers(snssvc)},
 	}
 	s.handler = gateway.New(gateway.Config{
 		Services: services,
 		Codecs:   []protocol.Codec{restxml.Codec{}, query.Codec{}, awsjson.Codec{}, rpcv2cbor.Codec{}},
 		Region:   s.cfg.Region,
 		S3CORS:   s3svc.CORS,
+		Internal: internal,
 		Version:  Version,
 		Logger:   s.log,
 	})
+	// The dispatcher starts once every sink is registered, so that the
+	// deliveries left from the last run find theirs.
+	s.background(bus.Run)
 	return nil
+}
+
+// sqsSink is SQS's events sink, able to tell producers that check their
+// destinations (S3 notification configurations) whether a queue exists.
+type sqsSink struct {
+	events.Sink
+	svc *sqs.Service
+}
+
+func (k sqsSink) Exists(ctx context.Context, arn string) (bool, error) {
+	// arn:aws:sqs:region:account:name
+	parts := strings.Split(arn, ":")
+	if len(parts) != 6 || parts[2] != "sqs" {
+		return false, nil
+	}
+	ctx = request.With(ctx, &request.Info{Account: parts[4], Region: parts[3], Header: http.Header{}})
+	_, err := k.svc.GetQueueUrl(ctx, &sqsapi.GetQueueUrlInput{QueueName: &parts[5]})
+	if sqsapi.ErrQueueDoesNotExist.Is(err) {
+		return false, nil
+	}
+	return err == nil, err
 }
