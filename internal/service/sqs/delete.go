@@ -14,7 +14,7 @@ func (s *Service) DeleteMessage(ctx context.Context, in *sqsapi.DeleteMessageInp
 	if !ok {
 		return nil, invalidReceipt(h)
 	}
-	err := s.db.Update(ctx, func(tx storage.Tx) error {
+	err := s.commit.update(ctx, func(tx storage.Tx) error {
 		q, err := s.lookup(ctx, tx, in.QueueUrl)
 		if err != nil {
 			return err
@@ -78,7 +78,7 @@ func (s *Service) DeleteMessageBatch(ctx context.Context, in *sqsapi.DeleteMessa
 	out := &sqsapi.DeleteMessageBatchOutput{}
 	var fifo bool
 	var qid uint64
-	err := s.db.Update(ctx, func(tx storage.Tx) error {
+	err := s.commit.update(ctx, func(tx storage.Tx) error {
 		out.Failed, out.Successful = []sqsapi.BatchResultErrorEntry{}, []sqsapi.DeleteMessageBatchResultEntry{}
 		q, err := s.lookup(ctx, tx, in.QueueUrl)
 		if err != nil {
@@ -126,7 +126,7 @@ func (s *Service) ChangeMessageVisibility(ctx context.Context, in *sqsapi.Change
 		return nil, invalidReceipt(h)
 	}
 	var qid uint64
-	err := s.db.Update(ctx, func(tx storage.Tx) error {
+	err := s.commit.update(ctx, func(tx storage.Tx) error {
 		q, err := s.lookup(ctx, tx, in.QueueUrl)
 		if err != nil {
 			return err
@@ -170,7 +170,7 @@ func (s *Service) changeOne(tx storage.Tx, q *queue, h string, r receipt, vt int
 	if err := tx.Put(tVis, visKey(q.ID, m.VisibleAt, r.seq), []byte{1}); err != nil {
 		return err
 	}
-	if err := putJSON(tx, tMsg, msgKey(q.ID, r.seq), m); err != nil {
+	if err := putMessage(tx, q.ID, r.seq, m); err != nil {
 		return err
 	}
 	if q.fifo() {
@@ -190,7 +190,7 @@ func (s *Service) ChangeMessageVisibilityBatch(ctx context.Context, in *sqsapi.C
 	}
 	out := &sqsapi.ChangeMessageVisibilityBatchOutput{}
 	var qid uint64
-	err := s.db.Update(ctx, func(tx storage.Tx) error {
+	err := s.commit.update(ctx, func(tx storage.Tx) error {
 		out.Failed, out.Successful = []sqsapi.BatchResultErrorEntry{}, []sqsapi.ChangeMessageVisibilityBatchResultEntry{}
 		q, err := s.lookup(ctx, tx, in.QueueUrl)
 		if err != nil {

@@ -222,7 +222,7 @@ func (rc *receiveCtx) retryAttempt() (bool, error) {
 		if err := rc.tx.Put(tVis, visKey(rc.q.ID, m.VisibleAt, seq), []byte{1}); err != nil {
 			return false, err
 		}
-		if err := putJSON(rc.tx, tMsg, msgKey(rc.q.ID, seq), m); err != nil {
+		if err := putMessage(rc.tx, rc.q.ID, seq, m); err != nil {
 			return false, err
 		}
 		groups[m.Group] = true

@@ -154,7 +154,7 @@ type received struct {
 func (s *Service) receiveOnce(ctx context.Context, queueURL *string, p *receiveParams) (received, error) {
 	var r received
 	var wakeOthers []uint64
-	err := s.db.Update(ctx, func(tx storage.Tx) error {
+	err := s.commit.update(ctx, func(tx storage.Tx) error {
 		r, wakeOthers = received{}, nil
 		q, err := s.lookup(ctx, tx, queueURL)
 		if err != nil {
@@ -308,7 +308,7 @@ func (rc *receiveCtx) take(seq uint64, m *message) (bool, error) {
 	if err := rc.tx.Put(tVis, visKey(q.ID, m.VisibleAt, seq), []byte{1}); err != nil {
 		return false, err
 	}
-	if err := putJSON(rc.tx, tMsg, msgKey(q.ID, seq), m); err != nil {
+	if err := putMessage(rc.tx, q.ID, seq, m); err != nil {
 		return false, err
 	}
 	rc.out = append(rc.out, rc.s.output(q, seq, m, rc.p))
@@ -382,7 +382,7 @@ func (s *Service) insertMoved(tx storage.Tx, q *queue, st *queueState, m *messag
 	if err != nil {
 		return err
 	}
-	return putJSON(tx, tMsg, msgKey(q.ID, st.NextSeq-1), m)
+	return putMessage(tx, q.ID, st.NextSeq-1, m)
 }
 
 // removeMessage deletes a message and its index entries.

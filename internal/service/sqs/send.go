@@ -242,7 +242,7 @@ func (s *Service) SendMessage(ctx context.Context, in *sqsapi.SendMessageInput) 
 	o.senderID = account(ctx)
 	var res sent
 	var qid uint64
-	err = s.db.Update(ctx, func(tx storage.Tx) error {
+	err = s.commit.update(ctx, func(tx storage.Tx) error {
 		q, err := s.lookup(ctx, tx, in.QueueUrl)
 		if err != nil {
 			return err
@@ -343,7 +343,7 @@ func (s *Service) insert(tx storage.Tx, q *queue, st *queueState, m *message) er
 	seq := st.NextSeq
 	st.NextSeq++
 	st.Count++
-	if err := putJSON(tx, tMsg, msgKey(q.ID, seq), m); err != nil {
+	if err := putMessage(tx, q.ID, seq, m); err != nil {
 		return err
 	}
 	kind := byte(0)
@@ -393,19 +393,20 @@ func (s *Service) SendMessageBatch(ctx context.Context, in *sqsapi.SendMessageBa
 	if total > defaultMaxMessageSize {
 		return nil, sqsapi.ErrBatchRequestTooLong.New(fmt.Sprintf("Batch requests cannot be longer than %d bytes. You have sent %d bytes.", defaultMaxMessageSize, total))
 	}
-	out := &sqsapi.SendMessageBatchOutput{Failed: []sqsapi.BatchResultErrorEntry{}, Successful: []sqsapi.SendMessageBatchResultEntry{}}
+	out := &sqsapi.SendMessageBatchOutput{}
+	var refused []sqsapi.BatchResultErrorEntry
 	prepared := make([]*outgoing, len(in.Entries))
 	for i, e := range in.Entries {
 		o, err := prepare(e.MessageBody, e.MessageAttributes, e.MessageSystemAttributes, e.DelaySeconds, e.MessageGroupId, e.MessageDeduplicationId)
 		if err != nil {
-			out.Failed = append(out.Failed, failure(ids[i], err))
+			refused = append(refused, failure(ids[i], err))
 			continue
 		}
 		o.senderID = account(ctx)
 		prepared[i] = o
 	}
 	var qid uint64
-	err := s.db.Update(ctx, func(tx storage.Tx) error {
+	err := s.commit.update(ctx, func(tx storage.Tx) error {
 		q, err := s.lookup(ctx, tx, in.QueueUrl)
 		if err != nil {
 			return err
@@ -423,7 +424,8 @@ func (s *Service) SendMessageBatch(ctx context.Context, in *sqsapi.SendMessageBa
 		if err != nil {
 			return err
 		}
-		out.Successful = out.Successful[:0]
+		out.Failed = append([]sqsapi.BatchResultErrorEntry{}, refused...)
+		out.Successful = []sqsapi.SendMessageBatchResultEntry{}
 		for i, o := range prepared {
 			if o == nil {
 				continue

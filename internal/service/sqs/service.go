@@ -27,6 +27,7 @@ type Service struct {
 	now func() time.Time
 	log *slog.Logger
 
+	commit  committer
 	waiters waiters
 
 	// tasks are the message move tasks running in this process.
@@ -48,7 +49,7 @@ func New(d Deps) *Service {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Service{db: d.Store, now: now, log: log, waiters: waiters{m: map[uint64]chan struct{}{}},
+	return &Service{db: d.Store, now: now, log: log, commit: committer{db: d.Store}, waiters: waiters{m: map[uint64]chan struct{}{}},
 		tasks: map[string]context.CancelFunc{}, bgCtx: context.Background()}
 }
 

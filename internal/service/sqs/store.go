@@ -1,10 +1,14 @@
 package sqs
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"maps"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/nimbus-cloud/nimbus/internal/api/sqsapi"
 	"github.com/nimbus-cloud/nimbus/internal/storage"
@@ -18,7 +22,7 @@ import (
 //	sqs.deleted  account \0 region \0 name      -> deletion time (unix ms)
 //	sqs.state    qid                            -> queueState (next seq, count)
 //	sqs.meta     "qid"                          -> last qid handed out
-//	sqs.msg      qid seq                        -> message (JSON)
+//	sqs.msg      qid seq                        -> message (codec.go)
 //	sqs.vis      qid visibleAt seq              -> 1 byte: received before?
 //	sqs.fgroup   qid group                      -> readyAt of the group's sqs.fready entry
 //	sqs.fmsgs    qid group \0 seq               -> (FIFO: the group's messages in order)
@@ -184,13 +188,46 @@ func putJSON(tx storage.Tx, table string, key []byte, v any) error {
 	return tx.Put(table, key, b)
 }
 
-// loadQueue reads a queue; storage.ErrNotFound when there is none.
+// parsedQueues caches decoded queue records by their stored bytes: every
+// request loads its queue, and decoding its JSON cost more than the rest
+// of a send. A hit is checked against the bytes just read, so the cache is
+// never stale; it is cleared when it grows past maxParsedQueues.
+var parsedQueues sync.Map // string(key) -> *parsedQueue
+
+type parsedQueue struct {
+	raw []byte
+	q   queue
+}
+
+const maxParsedQueues = 10000
+
+var parsedCount atomic.Int64
+
+// loadQueue reads a queue; storage.ErrNotFound when there is none. The
+// caller owns the result (its maps are copies).
 func loadQueue(tx storage.Tx, account, region, name string) (*queue, error) {
+	key := queueKey(account, region, name)
+	raw, err := tx.Get(tQueues, key)
+	if err != nil {
+		return nil, err
+	}
+	if c, ok := parsedQueues.Load(string(key)); ok && bytes.Equal(c.(*parsedQueue).raw, raw) {
+		q := c.(*parsedQueue).q
+		q.Attrs, q.Tags = maps.Clone(q.Attrs), maps.Clone(q.Tags)
+		return &q, nil
+	}
 	var q queue
-	if err := getJSON(tx, tQueues, queueKey(account, region, name), &q); err != nil {
+	if err := jsonUnmarshal(raw, &q); err != nil {
 		return nil, err
 	}
 	q.settings = parseSettings(q.Attrs)
+	if parsedCount.Add(1) > maxParsedQueues {
+		parsedQueues.Clear()
+		parsedCount.Store(0)
+	}
+	cached := &parsedQueue{raw: bytes.Clone(raw), q: q}
+	cached.q.Attrs, cached.q.Tags = maps.Clone(q.Attrs), maps.Clone(q.Tags)
+	parsedQueues.Store(string(key), cached)
 	return &q, nil
 }
 
@@ -214,11 +251,15 @@ func saveState(tx storage.Tx, qid uint64, s queueState) error {
 }
 
 func loadMessage(tx storage.Tx, qid, seq uint64) (*message, error) {
-	var m message
-	if err := getJSON(tx, tMsg, msgKey(qid, seq), &m); err != nil {
+	b, err := tx.Get(tMsg, msgKey(qid, seq))
+	if err != nil {
 		return nil, err
 	}
-	return &m, nil
+	return decodeMessage(b)
+}
+
+func putMessage(tx storage.Tx, qid, seq uint64, m *message) error {
+	return tx.Put(tMsg, msgKey(qid, seq), encodeMessage(m))
 }
 
 // nextQueueID hands out a queue id that was never used.

@@ -54,7 +54,7 @@ func (s *Service) sweep(ctx context.Context) error {
 func (s *Service) expire(ctx context.Context, q *queue) error {
 	for {
 		done := true
-		err := s.db.Update(ctx, func(tx storage.Tx) error {
+		err := s.commit.update(ctx, func(tx storage.Tx) error {
 			cur, err := loadQueue(tx, q.Account, q.Region, q.Name)
 			if err != nil || cur.ID != q.ID {
 				return nil // deleted meanwhile
@@ -68,14 +68,14 @@ func (s *Service) expire(ctx context.Context, q *queue) error {
 			var olds []old
 			var scanErr error
 			err = tx.Scan(tMsg, storage.Range{Prefix: u64(q.ID)}, func(k, v []byte) bool {
-				var m message
-				if scanErr = jsonUnmarshal(v, &m); scanErr != nil {
+				m, err := decodeMessage(v)
+				if scanErr = err; err != nil {
 					return false
 				}
 				if m.Sent > cutoff {
 					return false
 				}
-				olds = append(olds, old{binary.BigEndian.Uint64(k[8:]), m})
+				olds = append(olds, old{binary.BigEndian.Uint64(k[8:]), *m})
 				return len(olds) < sweepChunk
 			})
 			if err != nil {
@@ -172,7 +172,7 @@ func (s *Service) dropQueueData(ctx context.Context, qid uint64) error {
 			}
 		}
 	}
-	return s.db.Update(ctx, func(tx storage.Tx) error {
+	return s.commit.update(ctx, func(tx storage.Tx) error {
 		if err := tx.Delete(tState, u64(qid)); err != nil {
 			return err
 		}
@@ -182,7 +182,7 @@ func (s *Service) dropQueueData(ctx context.Context, qid uint64) error {
 
 func (s *Service) deletePrefix(ctx context.Context, table string, prefix []byte) (int, error) {
 	var n int
-	err := s.db.Update(ctx, func(tx storage.Tx) error {
+	err := s.commit.update(ctx, func(tx storage.Tx) error {
 		var keys [][]byte
 		if err := tx.Scan(table, storage.Range{Prefix: prefix}, func(k, _ []byte) bool {
 			keys = append(keys, append([]byte(nil), k...))
@@ -207,7 +207,7 @@ func (s *Service) deleteMessagesBelow(ctx context.Context, q *queue, below uint6
 	qid := q.ID
 	for {
 		done := true
-		err := s.db.Update(ctx, func(tx storage.Tx) error {
+		err := s.commit.update(ctx, func(tx storage.Tx) error {
 			var seqs []uint64
 			var msgs []message
 			var scanErr error
@@ -216,11 +216,11 @@ func (s *Service) deleteMessagesBelow(ctx context.Context, q *queue, below uint6
 				if seq >= below {
 					return false
 				}
-				var m message
-				if scanErr = jsonUnmarshal(v, &m); scanErr != nil {
+				m, err := decodeMessage(v)
+				if scanErr = err; err != nil {
 					return false
 				}
-				seqs, msgs = append(seqs, seq), append(msgs, m)
+				seqs, msgs = append(seqs, seq), append(msgs, *m)
 				return len(seqs) < sweepChunk
 			})
 			if err != nil {
