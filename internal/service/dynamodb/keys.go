@@ -198,17 +198,20 @@ func (t *tableMeta) checkIndexKeys(item attr.Item, viaUpdate bool) error {
 	return nil
 }
 
-// inIndex reports whether item has every key attribute of ix, and so an
-// entry in it (indexes are sparse).
+// inIndex reports whether item has every key attribute of ix, of the
+// key's type, and so an entry in it: indexes are sparse, and an item
+// written before a new index existed may hold an attribute of another
+// type, which DynamoDB leaves out of the index.
 func inIndex(ix *indexMeta, item attr.Item) bool {
 	if item == nil {
 		return false
 	}
-	if _, ok := item[ix.Key.Hash.Name]; !ok {
-		return false
-	}
-	if ix.Key.hasRange() {
-		if _, ok := item[ix.Key.Range.Name]; !ok {
+	for _, ka := range []keyAttr{ix.Key.Hash, ix.Key.Range} {
+		if ka.Name == "" {
+			continue
+		}
+		v, ok := item[ka.Name]
+		if !ok || attr.TypeOf(&v).String() != ka.Type {
 			return false
 		}
 	}

@@ -390,3 +390,22 @@ func TestDeleteTablePurgesItems(t *testing.T) {
 		t.Fatalf("recreated table has %d items", *d.ItemCount)
 	}
 }
+
+// TestBackfillSkipsMistypedItems: items whose attribute does not have the
+// new index key's type stay out of the index instead of failing the fill.
+func TestBackfillSkipsMistypedItems(t *testing.T) {
+	s := newTestService(t)
+	mustCreate(t, s, onDemand("Typ", ks("id"), defs("id", "S")))
+	writeRaw(t, s, "Typ", nil, attr.Item{"id": sv("1"), "g": sv("text")})
+	writeRaw(t, s, "Typ", nil, attr.Item{"id": sv("2"), "g": nv("5")})
+	writeRaw(t, s, "Typ", nil, attr.Item{"id": sv("3"), "g": {M: attr.Item{"x": sv("y")}}})
+	_, err := s.UpdateTable(bg, &dynamodbapi.UpdateTableInput{TableName: ptr("Typ"), AttributeDefinitions: defs("g", "N"),
+		GlobalSecondaryIndexUpdates: []dynamodbapi.GlobalSecondaryIndexUpdate{{Create: &dynamodbapi.CreateGlobalSecondaryIndexAction{
+			IndexName: ptr("byG"), KeySchema: ks("g"), Projection: projAllOf()}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := entries(t, s, "Typ", "byG"); len(e) != 1 || *e[0]["id"].S != "2" {
+		t.Fatalf("index entries %v", e)
+	}
+}
