@@ -45,6 +45,9 @@ type Service struct {
 	workers sync.WaitGroup
 	stop    context.CancelFunc
 	ctx     context.Context
+	// closing guards workers: no job starts once Close began.
+	closing sync.Mutex
+	closed  bool
 }
 
 var _ dynamodbapi.API = (*Service)(nil)
@@ -74,13 +77,22 @@ func (s *Service) Start() {
 	s.goWork(func(ctx context.Context) { s.resumeWork(ctx) })
 }
 
-// Close stops background work and waits for it.
+// Close stops background work and waits for it. Work that a later
+// start finds unfinished (purges, backfills) resumes then.
 func (s *Service) Close() {
+	s.closing.Lock()
+	s.closed = true
+	s.closing.Unlock()
 	s.stop()
 	s.workers.Wait()
 }
 
 func (s *Service) goWork(fn func(ctx context.Context)) {
+	s.closing.Lock()
+	defer s.closing.Unlock()
+	if s.closed {
+		return
+	}
 	s.workers.Add(1)
 	go func() {
 		defer s.workers.Done()
