@@ -409,3 +409,57 @@ func TestBackfillSkipsMistypedItems(t *testing.T) {
 		t.Fatalf("index entries %v", e)
 	}
 }
+
+// TestResumeWork: a backfill and a purge left unfinished by a previous run
+// are finished by the next start.
+func TestResumeWork(t *testing.T) {
+	s := newTestService(t)
+	s.backfillBatch = 4
+	mustCreate(t, s, onDemand("Res", ks("id"), defs("id", "S")))
+	for i := range 10 {
+		writeRaw(t, s, "Res", nil, attr.Item{"id": sv(fmt.Sprint(i)), "g": sv("x")})
+	}
+	var orphan uint64
+	err := s.update(bg, func(w *itemWriter) error {
+		tm, err := s.table(w.tx, ref("Res"), errNoResource)
+		if err != nil {
+			return err
+		}
+		tm = tm.clone()
+		id, err := nextID(w.tx)
+		if err != nil {
+			return err
+		}
+		tm.AttrDefs = append(tm.AttrDefs, keyAttr{"g", "S"})
+		tm.GSIs = append(tm.GSIs, &indexMeta{Name: "byG", ID: id, Global: true, Key: keySchema{Hash: keyAttr{"g", "S"}}, Projection: projAll, Status: statusCreating, Backfilling: true})
+		// A key space whose purge was interrupted.
+		if orphan, err = nextID(w.tx); err != nil {
+			return err
+		}
+		if err := w.tx.Put(tableItems, appendUint64(appendUint64(nil, orphan), 1), []byte{0}); err != nil {
+			return err
+		}
+		if err := schedulePurge(w.tx, orphan); err != nil {
+			return err
+		}
+		return saveTable(w.tx, tm)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.resumeWork(bg)
+	if ix := tmIndex(t, s, "Res", "byG"); ix.Status != statusActive || len(entries(t, s, "Res", "byG")) != 10 {
+		t.Fatalf("index %s with %d entries", ix.Status, len(entries(t, s, "Res", "byG")))
+	}
+	err = s.db.View(bg, func(tx storage.Tx) error {
+		n := 0
+		err := tx.Scan(tableItems, storage.Range{Prefix: appendUint64(nil, orphan)}, func(_, _ []byte) bool { n++; return true })
+		if err == nil && n != 0 {
+			err = fmt.Errorf("%d orphaned entries left", n)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
