@@ -28,7 +28,7 @@ func boto3Cases(t *testing.T, script string, cases ...string) {
 }
 
 func TestS3Boto3Client(t *testing.T) {
-	boto3Cases(t, "s3_client.py", "buckets", "objects", "listing", "transfer", "multipart_errors", "versioning",
+	boto3Cases(t, "s3_client.py", "buckets", "objects", "listing", "transfer", "empty_file_then_another", "multipart_errors", "versioning",
 		"copy", "delete_objects", "tagging", "conditional", "checksums", "bucket_configs", "errors")
 }
 

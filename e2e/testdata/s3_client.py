@@ -217,6 +217,25 @@ def transfer():
 
 
 @case
+def empty_file_then_another():
+    # botocore sends Expect: 100-continue with file bodies, empty ones too.
+    # S3 answers 100 Continue; a server that answers an empty body's request
+    # straight away leaves botocore's pooled connection parsing the next
+    # response with the old status line, which stalls until the read
+    # timeout (boto/botocore#3755). A short timeout and no retries show it.
+    s3 = client(read_timeout=5, retries={"total_max_attempts": 1})
+    b = bucket_name("empty")
+    s3.create_bucket(Bucket=b)
+    files = [("empty", b""), ("full", b"not empty"), ("empty2", b""), ("full2", b"x" * 100)]
+    # One PUT after the other on the same pooled connection.
+    for name, data in files:
+        s3.put_object(Bucket=b, Key=name, Body=io.BytesIO(data))
+    for name, data in files:
+        eq(s3.get_object(Bucket=b, Key=name)["Body"].read(), data, name)
+    empty_bucket(s3, b)
+
+
+@case
 def multipart_errors():
     s3 = client()
     b = bucket_name("mpuerr")
