@@ -221,3 +221,19 @@ func wantError(t *testing.T, what string, err error, code, msg string) {
 }
 
 const queueARN = "arn:aws:sqs:us-east-1:000000000000:q1"
+
+// runBus runs the fixture's dispatcher until the returned stop.
+func runBus(tb testing.TB, f *fixture) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { f.bus.Run(ctx); close(done) }()
+	return func() { cancel(); <-done }
+}
+
+func mustTopic(tb testing.TB, f *fixture, name string) string {
+	out, err := f.svc.CreateTopic(f.ctx, &snsapi.CreateTopicInput{Name: &name})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return *out.TopicArn
+}

@@ -167,7 +167,12 @@ func (s *Service) serveCert(w http.ResponseWriter, r *http.Request) {
 // loadSigner returns the signing key outside any transaction, creating it
 // if needed.
 func (s *Service) loadSigner(ctx context.Context) (*signer, error) {
-	var sg *signer
+	s.signers.mu.Lock()
+	sg := s.signers.s
+	s.signers.mu.Unlock()
+	if sg != nil {
+		return sg, nil
+	}
 	err := s.db.Update(ctx, func(tx storage.Tx) error {
 		var err error
 		sg, err = s.signerIn(tx)

@@ -158,6 +158,7 @@ func (s *Service) Publish(ctx context.Context, in *snsapi.PublishInput) (*snsapi
 	if err := checkTopicARN(topic); err != nil {
 		return nil, err
 	}
+	s.presign(ctx, topic, []*publication{pub}, info.Endpoint)
 	err = s.db.Update(ctx, func(tx storage.Tx) error {
 		f, err := s.fanoutIn(tx, topic)
 		if err != nil {
@@ -238,6 +239,7 @@ func (s *Service) PublishBatch(ctx context.Context, in *snsapi.PublishBatchInput
 		}
 		pubs[i] = pub
 	}
+	s.presign(ctx, topic, pubs, info.Endpoint)
 	var failed []snsapi.BatchResultErrorEntry
 	err := s.db.Update(ctx, func(tx storage.Tx) error {
 		failed = failed[:0]
@@ -286,6 +288,18 @@ func batchFailure(id string, err error) snsapi.BatchResultErrorEntry {
 type fanout struct {
 	topic *topicRecord
 	subs  []*liveSub
+}
+
+// enveloped reports whether the subscription's deliveries carry a signed
+// notification.
+func (ls *liveSub) enveloped() bool {
+	switch ls.rec.Protocol {
+	case protoSQS, protoHTTP, protoHTTPS, protoFirehose:
+		return !ls.raw
+	case protoLambda, protoEmailJSON:
+		return true
+	}
+	return false
 }
 
 type liveSub struct {
@@ -454,28 +468,83 @@ func (s *Service) sweepDedup(ctx context.Context) error {
 }
 
 // notification returns the signed notification of pub carrying message,
-// signing it once per publish.
+// signing it once per publish (presign usually did, before the
+// transaction).
 func (s *Service) notification(tx storage.Tx, t *topicRecord, pub *publication, message, endpoint string) (*notificationFields, error) {
-	version := t.Attrs[attrSignatureVersion]
-	if version == "" {
-		version = "1"
-	}
-	key := version + "\x00" + message
-	if n, ok := pub.signed[key]; ok {
-		return n, nil
+	if n, ok := pub.signed[signedKey(t, message)]; ok {
+		c := *n
+		c.Sequence = pub.sequence // numbered in the transaction, and not signed
+		return &c, nil
 	}
 	sg, err := s.signerIn(tx)
 	if err != nil {
 		return nil, err
 	}
+	return s.signedNotification(sg, t, pub, message, endpoint)
+}
+
+func signedKey(t *topicRecord, message string) string {
+	return signatureVersion(t) + "\x00" + message
+}
+
+func signatureVersion(t *topicRecord) string {
+	if v := t.Attrs[attrSignatureVersion]; v != "" {
+		return v
+	}
+	return "1"
+}
+
+func (s *Service) signedNotification(sg *signer, t *topicRecord, pub *publication, message, endpoint string) (*notificationFields, error) {
 	n := &notificationFields{MessageID: pub.messageID, Sequence: pub.sequence, TopicARN: t.ARN, Subject: pub.subject,
 		Message: message, Timestamp: pub.timestamp, Attrs: pub.attrs}
-	if err := sg.signNotification(n, version, endpoint); err != nil {
+	if err := sg.signNotification(n, signatureVersion(t), endpoint); err != nil {
 		return nil, err
 	}
 	if pub.signed == nil {
 		pub.signed = map[string]*notificationFields{}
 	}
-	pub.signed[key] = n
+	pub.signed[signedKey(t, message)] = n
 	return n, nil
+}
+
+// presign signs, before the publish's transaction, the notifications its
+// subscriptions will need, so that RSA signing (a millisecond) does not
+// hold the store's write lock. The fan-out it looks at may change before
+// the transaction; notification then signs what presign did not.
+func (s *Service) presign(ctx context.Context, topic string, pubs []*publication, endpoint string) {
+	f, _ := s.cache.get(topic)
+	if f == nil {
+		err := s.db.View(ctx, func(tx storage.Tx) error {
+			var err error
+			f, err = s.fanoutIn(tx, topic)
+			return err
+		})
+		if err != nil {
+			return // the transaction reports it
+		}
+	}
+	var sg *signer
+	for _, pub := range pubs {
+		if pub == nil {
+			continue
+		}
+		for _, sub := range f.subs {
+			if sub.rec.Pending || !sub.enveloped() || (sub.filter != nil && !sub.filter.Match(pub.filterMessage())) {
+				continue
+			}
+			msg := pub.messageFor(sub.rec.Protocol)
+			if _, ok := pub.signed[signedKey(f.topic, msg)]; ok {
+				continue
+			}
+			if sg == nil {
+				var err error
+				if sg, err = s.loadSigner(ctx); err != nil {
+					return
+				}
+			}
+			if _, err := s.signedNotification(sg, f.topic, pub, msg, endpoint); err != nil {
+				return
+			}
+		}
+	}
 }
