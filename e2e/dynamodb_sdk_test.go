@@ -530,3 +530,26 @@ func TestDynamoDBBoto3Resource(t *testing.T) {
 	// written yet: add it here when it is.
 	boto3Cases(t, "dynamodb_resource.py", "table_and_items", "conditions")
 }
+
+// TestDynamoDBSurvivesRestart: tables, items and index entries are on disk.
+func TestDynamoDBSurvivesRestart(t *testing.T) {
+	cloud := nimbus.Start(t, nimbus.Options{DataDir: t.TempDir()})
+	c := ddbClient(cloud)
+	createTable(t, c, &dynamodb.CreateTableInput{TableName: aws.String("Durable"), AttributeDefinitions: attrDefs("id", "S", "g", "S"), KeySchema: keySchema("id"),
+		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{{IndexName: aws.String("byG"), KeySchema: keySchema("g"), Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll}}}})
+	if _, err := c.PutItem(ctx(t), &dynamodb.PutItemInput{TableName: aws.String("Durable"), Item: map[string]types.AttributeValue{
+		"id": &types.AttributeValueMemberS{Value: "1"}, "g": &types.AttributeValueMemberS{Value: "x"}}}); err != nil {
+		t.Fatal(err)
+	}
+	cloud.Restart()
+	c = ddbClient(cloud)
+	q, err := c.Query(ctx(t), &dynamodb.QueryInput{TableName: aws.String("Durable"), IndexName: aws.String("byG"),
+		KeyConditionExpression: aws.String("g = :g"), ExpressionAttributeValues: map[string]types.AttributeValue{":g": &types.AttributeValueMemberS{Value: "x"}}})
+	if err != nil || q.Count != 1 {
+		t.Fatalf("after restart: %v %+v", err, q)
+	}
+	d, err := c.DescribeTable(ctx(t), &dynamodb.DescribeTableInput{TableName: aws.String("Durable")})
+	if err != nil || *d.Table.ItemCount != 1 {
+		t.Fatalf("DescribeTable after restart: %v %+v", err, d)
+	}
+}
