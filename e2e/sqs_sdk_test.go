@@ -449,3 +449,39 @@ func TestSQSSDKRestartKeepsInFlight(t *testing.T) {
 }
 
 func errorsAs(err error, target any) bool { return errors.As(err, target) }
+
+// BenchmarkSQSLongPollWakeSDK measures, through HTTP and the SDK, the time
+// from the start of a SendMessage to the return of a ReceiveMessage long
+// poll that was already waiting; it reports p50 and p99 in milliseconds.
+func BenchmarkSQSLongPollWakeSDK(b *testing.B) {
+	cloud := nimbus.Start(b, nimbus.Options{DataDir: b.TempDir()})
+	c := sqs.NewFromConfig(awsConfig(cloud.Endpoint))
+	ctx := b.Context()
+	q, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("wake")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	lat := make([]time.Duration, 0, b.N)
+	for i := 0; i < b.N; i++ {
+		got := make(chan time.Time)
+		go func() {
+			out, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: q.QueueUrl, WaitTimeSeconds: 20})
+			if err != nil || len(out.Messages) != 1 {
+				b.Error(err)
+				got <- time.Now()
+				return
+			}
+			got <- time.Now()
+			_, _ = c.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: q.QueueUrl, ReceiptHandle: out.Messages[0].ReceiptHandle})
+		}()
+		time.Sleep(2 * time.Millisecond) // let the receive reach its wait
+		start := time.Now()
+		if _, err := c.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: q.QueueUrl, MessageBody: aws.String("x")}); err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, (<-got).Sub(start))
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+}
