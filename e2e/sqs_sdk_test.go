@@ -485,3 +485,51 @@ func BenchmarkSQSLongPollWakeSDK(b *testing.B) {
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
 }
+
+// TestSQSSDKMoveTaskResumesAfterRestart: a message move task's state is in
+// the store, so a restart in the middle of a slow task does not stop it.
+func TestSQSSDKMoveTaskResumesAfterRestart(t *testing.T) {
+	cloud := nimbus.Start(t, nimbus.Options{DataDir: t.TempDir()})
+	c := sqsClient(cloud)
+	dlq := createQueue(t, c, "mt-dead", nil)
+	dlqArn := queueArn(t, c, dlq)
+	src := createQueue(t, c, "mt-src", map[string]string{"RedrivePolicy": `{"deadLetterTargetArn":"` + dlqArn + `","maxReceiveCount":1}`})
+	dst := createQueue(t, c, "mt-dst", nil)
+	dstArn := queueArn(t, c, dst)
+	_ = src
+	for i := range 4 {
+		if _, err := c.SendMessage(ctx(t), &sqs.SendMessageInput{QueueUrl: &dlq, MessageBody: aws.String(strconv.Itoa(i))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.StartMessageMoveTask(ctx(t), &sqs.StartMessageMoveTaskInput{SourceArn: &dlqArn, DestinationArn: &dstArn,
+		MaxNumberOfMessagesPerSecond: aws.Int32(1)}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.StartMessageMoveTask(ctx(t), &sqs.StartMessageMoveTaskInput{SourceArn: &dlqArn})
+	wantAPIError(t, err, "AWS.SimpleQueueService.UnsupportedOperation")
+	time.Sleep(1500 * time.Millisecond)
+	cloud.Restart()
+	c = sqsClient(cloud)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		l, err := c.ListMessageMoveTasks(ctx(t), &sqs.ListMessageMoveTasksInput{SourceArn: &dlqArn})
+		if err != nil || len(l.Results) != 1 {
+			t.Fatalf("ListMessageMoveTasks: %v %+v", err, l)
+		}
+		if *l.Results[0].Status == "COMPLETED" {
+			if l.Results[0].ApproximateNumberOfMessagesMoved != 4 || aws.ToInt64(l.Results[0].ApproximateNumberOfMessagesToMove) != 4 {
+				t.Fatalf("task %+v", l.Results[0])
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("task still %s after the restart", *l.Results[0].Status)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	attrs, _ := c.GetQueueAttributes(ctx(t), &sqs.GetQueueAttributesInput{QueueUrl: &dst, AttributeNames: []types.QueueAttributeName{"ApproximateNumberOfMessages"}})
+	if attrs.Attributes["ApproximateNumberOfMessages"] != "4" {
+		t.Fatalf("destination holds %v", attrs.Attributes)
+	}
+}
