@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -159,7 +160,7 @@ func (s *Service) Publish(ctx context.Context, in *snsapi.PublishInput) (*snsapi
 		return nil, err
 	}
 	s.presign(ctx, topic, []*publication{pub}, info.Endpoint)
-	err = s.db.Update(ctx, func(tx storage.Tx) error {
+	err = s.commits.update(ctx, func(tx storage.Tx) error {
 		f, err := s.fanoutIn(tx, topic)
 		if err != nil {
 			return err
@@ -240,9 +241,11 @@ func (s *Service) PublishBatch(ctx context.Context, in *snsapi.PublishBatchInput
 		pubs[i] = pub
 	}
 	s.presign(ctx, topic, pubs, info.Endpoint)
-	var failed []snsapi.BatchResultErrorEntry
-	err := s.db.Update(ctx, func(tx storage.Tx) error {
-		failed = failed[:0]
+	// The group commit may run this more than once: it starts afresh each
+	// time.
+	failed := map[int]error{}
+	err := s.commits.update(ctx, func(tx storage.Tx) error {
+		clear(failed)
 		f, err := s.fanoutIn(tx, topic)
 		if err != nil {
 			return err
@@ -256,8 +259,7 @@ func (s *Service) PublishBatch(ctx context.Context, in *snsapi.PublishBatchInput
 				if !errors.As(err, &ae) {
 					return err
 				}
-				failed = append(failed, batchFailure(deref(entries[i].Id), err))
-				pubs[i] = nil
+				failed[i] = err
 			}
 		}
 		return nil
@@ -265,7 +267,11 @@ func (s *Service) PublishBatch(ctx context.Context, in *snsapi.PublishBatchInput
 	if err != nil {
 		return nil, err
 	}
-	out.Failed = append(out.Failed, failed...)
+	for i, err := range failed {
+		out.Failed = append(out.Failed, batchFailure(deref(entries[i].Id), err))
+		pubs[i] = nil
+	}
+	slices.SortFunc(out.Failed, func(a, b snsapi.BatchResultErrorEntry) int { return strings.Compare(*a.Id, *b.Id) })
 	for i, pub := range pubs {
 		if pub == nil {
 			continue

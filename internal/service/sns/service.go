@@ -57,6 +57,7 @@ type Service struct {
 
 	signers signerCache
 	cache   fanoutCache
+	commits committer
 }
 
 var _ snsapi.API = (*Service)(nil)
@@ -80,6 +81,7 @@ func New(d Deps) *Service {
 	}
 	s := &Service{db: d.Store, bus: d.Bus, now: now, log: log, http: client}
 	s.cache.m = map[string]*fanout{}
+	s.commits.db = d.Store
 	if d.Bus != nil {
 		hs := &httpSink{s: s}
 		d.Bus.Register(kindHTTP, hs)
