@@ -425,7 +425,20 @@ func TestSQSSDKRestartKeepsInFlight(t *testing.T) {
 	if err != nil || len(r.Messages) != 5 {
 		t.Fatalf("receive: %v %d", err, len(r.Messages))
 	}
+	// A long poll waiting on an empty queue does not hold the restart up.
+	empty := createQueue(t, c, "empty", nil)
+	polling := make(chan error, 1)
+	go func() {
+		_, err := c.ReceiveMessage(ctx(t), &sqs.ReceiveMessageInput{QueueUrl: &empty, WaitTimeSeconds: 20})
+		polling <- err
+	}()
+	time.Sleep(200 * time.Millisecond)
+	start := time.Now()
 	cloud.Restart()
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("restart took %v with a long poll waiting", d)
+	}
+	<-polling
 	c = sqsClient(cloud)
 	var bodies []string
 	for len(bodies) < 20 {

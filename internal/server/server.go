@@ -36,6 +36,10 @@ type Server struct {
 	http    *http.Server
 	log     *slog.Logger
 
+	// onShutdown run when Shutdown starts, before it waits for requests
+	// in flight (long polls end there instead of holding it up).
+	onShutdown []func()
+
 	bgCtx    context.Context
 	bgCancel context.CancelFunc
 	bg       sync.WaitGroup
@@ -79,6 +83,9 @@ func New(cfg Config) (*Server, error) {
 		ReadHeaderTimeout: 30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(cfg.Log.Handler(), slog.LevelDebug),
+	}
+	for _, fn := range s.onShutdown {
+		s.http.RegisterOnShutdown(fn)
 	}
 	return s, nil
 }

@@ -55,6 +55,7 @@ func (s *Server) build() error {
 
 	sqssvc := sqs.New(sqs.Deps{Store: s.store, Log: s.log})
 	s.background(func(ctx context.Context) { sqssvc.Run(ctx, sqsSweepEvery) })
+	s.onShutdown = append(s.onShutdown, sqssvc.EndLongPolls)
 	bus.Register(events.KindSQS, sqsSink{Sink: sqssvc.Sink(), svc: sqssvc})
 
 	snssvc := sns.New(sns.Deps{Store: s.store, Bus: bus, Log: s.log})

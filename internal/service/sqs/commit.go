@@ -3,6 +3,7 @@ package sqs
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 
 	"github.com/nimbus-cloud/nimbus/internal/storage"
@@ -100,7 +101,7 @@ func (c *committer) run(batch []*commitJob) {
 		var failure error
 		err := c.db.Update(context.Background(), func(tx storage.Tx) error {
 			for i, j := range live {
-				if err := j.fn(tx); err != nil {
+				if err := safely(j.fn, tx); err != nil {
 					failed, failure = i, err
 					return errJobFailed
 				}
@@ -118,8 +119,21 @@ func (c *committer) run(batch []*commitJob) {
 			// It ran first, on the committed state: its error is its answer.
 			bad.done <- failure
 		} else {
-			bad.done <- c.db.Update(context.Background(), bad.fn)
+			bad.done <- c.db.Update(context.Background(), func(tx storage.Tx) error { return safely(bad.fn, tx) })
 		}
 		live = append(live[:failed:failed], live[failed+1:]...)
 	}
+}
+
+// errPanicked answers a function that panicked: the batch goes on without
+// it, and the leader, which serves other callers, survives.
+var errPanicked = errors.New("sqs: internal error")
+
+func safely(fn func(tx storage.Tx) error, tx storage.Tx) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: %v", errPanicked, r)
+		}
+	}()
+	return fn(tx)
 }

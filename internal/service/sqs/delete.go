@@ -14,15 +14,21 @@ func (s *Service) DeleteMessage(ctx context.Context, in *sqsapi.DeleteMessageInp
 	if !ok {
 		return nil, invalidReceipt(h)
 	}
+	var fifo bool
 	err := s.commit.update(ctx, func(tx storage.Tx) error {
 		q, err := s.lookup(ctx, tx, in.QueueUrl)
 		if err != nil {
 			return err
 		}
+		fifo = q.fifo()
 		return s.deleteOne(tx, q, h, r)
 	})
 	if err != nil {
 		return nil, err
+	}
+	if fifo {
+		// A delete may unlock the message's group.
+		s.waiters.wake(r.qid)
 	}
 	return &sqsapi.DeleteMessageOutput{}, nil
 }

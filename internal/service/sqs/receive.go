@@ -134,6 +134,9 @@ func (s *Service) ReceiveMessage(ctx context.Context, in *sqsapi.ReceiveMessageI
 		timer := time.NewTimer(sleep)
 		select {
 		case <-r.wake:
+		case <-s.closing:
+			timer.Stop()
+			return &sqsapi.ReceiveMessageOutput{}, nil
 		case <-timer.C:
 		case <-ctx.Done():
 			timer.Stop()

@@ -29,6 +29,9 @@ type Service struct {
 
 	commit  committer
 	waiters waiters
+	// closing ends long polls when Nimbus shuts down (EndLongPolls).
+	closing   chan struct{}
+	closeOnce sync.Once
 
 	// tasks are the message move tasks running in this process.
 	tasksMu sync.Mutex
@@ -49,7 +52,7 @@ func New(d Deps) *Service {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Service{db: d.Store, now: now, log: log, commit: committer{db: d.Store}, waiters: waiters{m: map[uint64]chan struct{}{}},
+	return &Service{db: d.Store, now: now, log: log, commit: committer{db: d.Store}, closing: make(chan struct{}), waiters: waiters{m: map[uint64]chan struct{}{}},
 		tasks: map[string]context.CancelFunc{}, bgCtx: context.Background()}
 }
 
@@ -74,6 +77,13 @@ func (s *Service) Run(ctx context.Context, sweepEvery time.Duration) {
 		case <-t.C:
 		}
 	}
+}
+
+// EndLongPolls makes waiting and future long polls answer at once (with no
+// messages, as a poll that times out does), so that a shutdown does not
+// wait for them.
+func (s *Service) EndLongPolls() {
+	s.closeOnce.Do(func() { close(s.closing) })
 }
 
 // waiters wakes long polls: each queue id has a channel that is closed (and
