@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/nimbus-cloud/nimbus/internal/api/dynamodbapi"
+	"github.com/nimbus-cloud/nimbus/internal/api/dynamodbstreamsapi"
 	"github.com/nimbus-cloud/nimbus/internal/api/s3api"
 	"github.com/nimbus-cloud/nimbus/internal/api/snsapi"
 	"github.com/nimbus-cloud/nimbus/internal/api/sqsapi"
@@ -35,6 +36,10 @@ const lifecycleEvery = time.Minute
 // and the messages of deleted queues are swept.
 const sqsSweepEvery = 30 * time.Second
 
+// streamsSweepEvery is how often DynamoDB stream records past their 24
+// hours are trimmed and stream shards rolled over.
+const streamsSweepEvery = time.Minute
+
 // snsSweepEvery is how often SNS forgets expired FIFO deduplication ids.
 const snsSweepEvery = time.Minute
 
@@ -52,6 +57,8 @@ func (s *Server) build() error {
 
 	ddbsvc := dynamodb.New(dynamodb.Deps{Store: s.store, Log: s.log})
 	s.background(func(ctx context.Context) { ddbsvc.Start(); <-ctx.Done(); ddbsvc.Close() })
+	streamssvc := dynamodb.NewStreams(ddbsvc)
+	s.background(func(ctx context.Context) { streamssvc.Run(ctx, streamsSweepEvery) })
 
 	sqssvc := sqs.New(sqs.Deps{Store: s.store, Log: s.log})
 	s.background(func(ctx context.Context) { sqssvc.Run(ctx, sqsSweepEvery) })
@@ -67,6 +74,7 @@ func (s *Server) build() error {
 	services := []gateway.Service{
 		{Model: s3api.Service, Handlers: s3api.Handlers(s3svc), Raw: s3svc.Raw},
 		{Model: dynamodbapi.Service, Handlers: dynamodbapi.Handlers(ddbsvc)},
+		{Model: dynamodbstreamsapi.Service, Handlers: dynamodbstreamsapi.Handlers(streamssvc)},
 		{Model: sqsapi.Service, Handlers: sqsapi.Handlers(sqssvc)},
 		{Model: snsapi.Service, Handlers: snsapi.Handlers(snssvc)},
 	}
