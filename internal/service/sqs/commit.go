@@ -63,8 +63,10 @@ func (c *committer) update(ctx context.Context, fn func(tx storage.Tx) error) er
 	}
 }
 
-// lead commits one batch of the pending jobs, then passes the lead to the
-// first job still waiting, so that no caller serves others for long.
+// lead commits batches of the pending jobs, up to four (a hand-off to
+// another goroutine costs a scheduling round, which a loaded machine makes
+// long), then passes the lead to the first job still waiting, so that no
+// caller serves others for long.
 func (c *committer) lead() {
 	c.mu.Lock()
 	n := min(len(c.pending), maxBatch)
@@ -73,7 +75,19 @@ func (c *committer) lead() {
 	c.mu.Unlock()
 
 	c.run(batch)
-
+	for range 3 {
+		c.mu.Lock()
+		if len(c.pending) == 0 {
+			c.leading = false
+			c.mu.Unlock()
+			return
+		}
+		n := min(len(c.pending), maxBatch)
+		batch = c.pending[:n:n]
+		c.pending = c.pending[n:]
+		c.mu.Unlock()
+		c.run(batch)
+	}
 	c.mu.Lock()
 	if len(c.pending) == 0 {
 		c.leading = false
