@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/nimbus-cloud/nimbus/internal/aws/awserr"
@@ -118,6 +119,13 @@ func New(cfg Config) *Gateway {
 // ServeHTTP runs the request chain.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := g.now()
+	// net/http sends "100 Continue" only when a handler reads the body; an
+	// empty body is never read, so a client waiting for the interim answer
+	// (botocore uploading an empty file) would get the final response in
+	// its place and mistake the next response for it. S3 always sends it.
+	if r.ContentLength == 0 && strings.EqualFold(r.Header.Get("Expect"), "100-continue") {
+		w.WriteHeader(http.StatusContinue)
+	}
 	rec := &recorder{ResponseWriter: w}
 	if g.serveInternal(rec, r) {
 		return
