@@ -40,6 +40,11 @@ const sqsSweepEvery = 30 * time.Second
 // hours are trimmed and stream shards rolled over.
 const streamsSweepEvery = time.Minute
 
+// ddbExpiryEvery is how often DynamoDB deletes the items whose time to
+// live has passed. AWS takes up to a few days; a local cloud does it often
+// so that tests see expiry.
+const ddbExpiryEvery = 30 * time.Second
+
 // snsSweepEvery is how often SNS forgets expired FIFO deduplication ids.
 const snsSweepEvery = time.Minute
 
@@ -57,6 +62,7 @@ func (s *Server) build() error {
 
 	ddbsvc := dynamodb.New(dynamodb.Deps{Store: s.store, Log: s.log})
 	s.background(func(ctx context.Context) { ddbsvc.Start(); <-ctx.Done(); ddbsvc.Close() })
+	s.background(func(ctx context.Context) { ddbsvc.RunExpiry(ctx, ddbExpiryEvery) })
 	streamssvc := dynamodb.NewStreams(ddbsvc)
 	s.background(func(ctx context.Context) { streamssvc.Run(ctx, streamsSweepEvery) })
 
