@@ -60,6 +60,7 @@ func (s *Service) DeleteObjects(ctx context.Context, in *s3api.DeleteObjectsInpu
 		for _, obj := range in.Delete.Objects {
 			key := deref(obj.Key)
 			res, segs, err := s.deleteOne(tx, b, obj, bypass, now)
+			err = s.notifyRemoved(ctx, tx, b, key, res, err)
 			if err != nil {
 				var ae *awserr.Error
 				if !errors.As(err, &ae) {

@@ -379,7 +379,7 @@ func (s *Service) CopyObject(ctx context.Context, in *s3api.CopyObjectInput) (*s
 			}
 		}
 		released, err = s.putVersion(tx, b, rec)
-		return err
+		return s.notifyCreated(ctx, tx, b, eventCopy, rec, err)
 	})
 	if err != nil {
 		return nil, err

@@ -84,7 +84,7 @@ func (s *Service) DeleteObject(ctx context.Context, in *s3api.DeleteObjectInput)
 			}
 		}
 		res, released, err = s.deleteObject(tx, b, key, in.VersionId, deref(in.BypassGovernanceRetention), s.now())
-		return err
+		return s.notifyRemoved(ctx, tx, b, key, res, err)
 	})
 	if err != nil {
 		return nil, err

@@ -297,7 +297,7 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in *s3api.Complet
 			return err
 		}
 		replaced, err := s.putVersion(tx, b, rec)
-		if err != nil {
+		if err := s.notifyCreated(ctx, tx, b, eventCompleteMultipart, rec, err); err != nil {
 			return err
 		}
 		for _, p := range stored {

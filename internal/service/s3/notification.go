@@ -231,6 +231,9 @@ func (s *Service) PutBucketNotificationConfiguration(ctx context.Context, in *s3
 	if err := validateNotification(c); err != nil {
 		return nil, err
 	}
+	if err := s.checkDestinations(ctx, c); err != nil {
+		return nil, err
+	}
 	err := s.updateConfig(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
 		if len(c.QueueConfigurations)+len(c.TopicConfigurations)+len(c.LambdaFunctionConfigurations) == 0 && c.EventBridgeConfiguration == nil {
 			b.Notification = nil
@@ -240,6 +243,9 @@ func (s *Service) PutBucketNotificationConfiguration(ctx context.Context, in *s3
 		return nil
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err := s.sendTestEvents(ctx, deref(in.Bucket), c); err != nil {
 		return nil, err
 	}
 	return &s3api.PutBucketNotificationConfigurationOutput{}, nil

@@ -238,7 +238,7 @@ func (s *Service) putObject(ctx context.Context, in *s3api.PutObjectInput, formT
 			return err
 		}
 		released, err = s.putVersion(tx, b, rec)
-		return err
+		return s.notifyCreated(ctx, tx, b, eventPut, rec, err)
 	})
 	if err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/nimbus-cloud/nimbus/internal/api/s3api"
+	"github.com/nimbus-cloud/nimbus/internal/events"
 	"github.com/nimbus-cloud/nimbus/internal/storage"
 )
 
@@ -17,6 +18,9 @@ type Deps struct {
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	Log *slog.Logger
+	// Events, when set, receives the bucket event notifications (see
+	// notify.go): enqueued in the transaction of the write they report.
+	Events *events.Bus
 	// SecretKey, when set, returns the secret of an access key: Nimbus then
 	// verifies signatures, and S3 checks those of browser form uploads,
 	// which carry theirs inside the form. It is the gateway's SecretKey.
@@ -32,6 +36,8 @@ type Service struct {
 	now   func() time.Time
 	clock *clock
 	log   *slog.Logger
+	// events carries bucket event notifications (Deps.Events).
+	events *events.Bus
 	// secretKey verifies form upload signatures when set (Deps.SecretKey).
 	secretKey func(ctx context.Context, accessKey string) (string, bool)
 
@@ -52,7 +58,7 @@ func New(d Deps) *Service {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Service{db: d.Store, blobs: d.Store.Blobs(), now: now, clock: &clock{now: now}, log: log, secretKey: d.SecretKey}
+	return &Service{db: d.Store, blobs: d.Store.Blobs(), now: now, clock: &clock{now: now}, log: log, secretKey: d.SecretKey, events: d.Events}
 }
 
 // releaseBlobs deletes the blobs of versions that a committed transaction
