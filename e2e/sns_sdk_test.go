@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -439,5 +441,97 @@ func TestSNSSDKRestartDuringFanOut(t *testing.T) {
 			}
 			seen[*m.Body] = true
 		}
+	}
+}
+
+// S3 event notifications reach a queue directly and through a topic.
+func TestSNSSDKS3EventNotifications(t *testing.T) {
+	cloud := nimbus.Start(t)
+	c, q, s := snsClient(cloud), sqsClient(cloud), s3Client(cloud)
+	direct := createQueue(t, q, "s3-direct", nil)
+	viaTopic := createQueue(t, q, "s3-via-topic", nil)
+	topic := createTopic(t, c, "s3-events", nil)
+	subscribeQueue(t, c, topic, queueArn(t, q, viaTopic), map[string]string{"RawMessageDelivery": "true"})
+	bucket := bucketName("notify")
+	if _, err := s.CreateBucket(ctx(t), &s3.CreateBucketInput{Bucket: &bucket}); err != nil {
+		t.Fatal(err)
+	}
+	// A destination that does not exist is refused.
+	_, err := s.PutBucketNotificationConfiguration(ctx(t), &s3.PutBucketNotificationConfigurationInput{Bucket: &bucket,
+		NotificationConfiguration: &s3types.NotificationConfiguration{QueueConfigurations: []s3types.QueueConfiguration{{
+			QueueArn: aws.String("arn:aws:sqs:us-east-1:000000000000:nope"), Events: []s3types.Event{"s3:ObjectCreated:*"}}}}})
+	wantAPIError(t, err, "InvalidArgument")
+	_, err = s.PutBucketNotificationConfiguration(ctx(t), &s3.PutBucketNotificationConfigurationInput{Bucket: &bucket,
+		NotificationConfiguration: &s3types.NotificationConfiguration{
+			QueueConfigurations: []s3types.QueueConfiguration{{Id: aws.String("uploads"), QueueArn: aws.String(queueArn(t, q, direct)),
+				Events: []s3types.Event{"s3:ObjectCreated:*", "s3:ObjectRemoved:*"},
+				Filter: &s3types.NotificationConfigurationFilter{Key: &s3types.S3KeyFilter{FilterRules: []s3types.FilterRule{
+					{Name: "prefix", Value: aws.String("uploads/")}}}}}},
+			TopicConfigurations: []s3types.TopicConfiguration{{Id: aws.String("reports"), TopicArn: &topic,
+				Events: []s3types.Event{"s3:ObjectCreated:Put"},
+				Filter: &s3types.NotificationConfigurationFilter{Key: &s3types.S3KeyFilter{FilterRules: []s3types.FilterRule{
+					{Name: "prefix", Value: aws.String("reports/")}, {Name: "suffix", Value: aws.String(".csv")}}}}}},
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Each destination first gets the test event.
+	for _, url := range []string{direct, viaTopic} {
+		m := receiveAll(t, q, url, 1)
+		var te map[string]string
+		if json.Unmarshal([]byte(*m[0].Body), &te); te["Event"] != "s3:TestEvent" || te["Bucket"] != bucket || te["Service"] != "Amazon S3" {
+			t.Errorf("%s: test event %s", url, *m[0].Body)
+		}
+	}
+	put, err := s.PutObject(ctx(t), &s3.PutObjectInput{Bucket: &bucket, Key: aws.String("uploads/my photo.jpg"), Body: strings.NewReader("pixels")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.PutObject(ctx(t), &s3.PutObjectInput{Bucket: &bucket, Key: aws.String("reports/q1.csv"), Body: strings.NewReader("a,b")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DeleteObject(ctx(t), &s3.DeleteObjectInput{Bucket: &bucket, Key: aws.String("uploads/my photo.jpg")}); err != nil {
+		t.Fatal(err)
+	}
+	type s3event struct {
+		Records []struct {
+			EventVersion, EventSource, AwsRegion, EventName string
+			S3                                               struct {
+				ConfigurationID string
+				Bucket          struct{ Name, Arn string }
+				Object          struct {
+					Key  string
+					Size int64
+					ETag string
+				}
+			}
+		}
+	}
+	msgs := receiveAll(t, q, direct, 2)
+	var names []string
+	for _, m := range msgs {
+		var ev s3event
+		if err := json.Unmarshal([]byte(*m.Body), &ev); err != nil || len(ev.Records) != 1 {
+			t.Fatalf("event %s", *m.Body)
+		}
+		r := ev.Records[0]
+		names = append(names, r.EventName)
+		if r.EventVersion != "2.1" || r.EventSource != "aws:s3" || r.AwsRegion != "us-east-1" || r.S3.Bucket.Name != bucket ||
+			r.S3.Bucket.Arn != "arn:aws:s3:::"+bucket || r.S3.ConfigurationID != "uploads" || r.S3.Object.Key != "uploads/my+photo.jpg" {
+			t.Errorf("record %s", *m.Body)
+		}
+		if r.EventName == "ObjectCreated:Put" && (r.S3.Object.Size != 6 || `"`+r.S3.Object.ETag+`"` != *put.ETag) {
+			t.Errorf("object %s", *m.Body)
+		}
+	}
+	sort.Strings(names)
+	if strings.Join(names, ",") != "ObjectCreated:Put,ObjectRemoved:Delete" {
+		t.Errorf("events %v", names)
+	}
+	// Through the topic: the raw delivery's body is the event record.
+	m := receiveAll(t, q, viaTopic, 1)
+	var ev s3event
+	if err := json.Unmarshal([]byte(*m[0].Body), &ev); err != nil || ev.Records[0].S3.Object.Key != "reports/q1.csv" || ev.Records[0].S3.ConfigurationID != "reports" {
+		t.Errorf("via topic %s", *m[0].Body)
 	}
 }

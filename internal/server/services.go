@@ -53,11 +53,14 @@ const snsSweepEvery = time.Minute
 //
 // One events.Bus carries every delivery between services (S3 event
 // notifications, SNS fan-out); each service registers the sinks of the
-// kinds it receives, and the Bus's dispatcher runs in the background.
+// kinds it receives ("sqs" by SQS; "sns", "http", "https" by SNS; Lambda
+// will register "lambda" and EventBridge "events", which S3 and SNS
+// already produce when a sink of that kind exists), and the Bus's
+// dispatcher runs in the background.
 func (s *Server) build() error {
 	bus := events.New(s.store, nil, s.log)
 
-	s3svc := s3.New(s3.Deps{Store: s.store, Log: s.log})
+	s3svc := s3.New(s3.Deps{Store: s.store, Log: s.log, Events: bus})
 	s.background(func(ctx context.Context) { s3svc.StartLifecycle(ctx, lifecycleEvery) })
 
 	ddbsvc := dynamodb.New(dynamodb.Deps{Store: s.store, Log: s.log})
