@@ -496,7 +496,7 @@ func TestSNSSDKS3EventNotifications(t *testing.T) {
 	type s3event struct {
 		Records []struct {
 			EventVersion, EventSource, AwsRegion, EventName string
-			S3                                               struct {
+			S3                                              struct {
 				ConfigurationID string
 				Bucket          struct{ Name, Arn string }
 				Object          struct {
