@@ -72,7 +72,7 @@ func TestGetObjectAttributes(t *testing.T) {
 	parts := []partInfo{{Size: 5, ETag: `"p1"`, Checksum: map[string]string{"CRC32": "AAAAAA=="}}, {Size: 5, ETag: `"p2"`}, {Size: 3, ETag: `"p3"`}}
 	rec := &objectRecord{Key: "multi", VersionID: newVersionID(seq), Seq: seq, LastModified: now.UTC().Truncate(time.Millisecond),
 		Owner: "000000000000", Size: 13, ETag: `"abc-3"`, Parts: parts}
-	if err := s.db.Update(ctx, func(tx storage.Tx) error { return putJSON(tx, tableObjects, objectKey("attrs", "multi", seq), rec) }); err != nil {
+	if err := s.db.Update(ctx, func(tx storage.Tx) error { return putObjectRow(tx, "attrs", rec) }); err != nil {
 		t.Fatal(err)
 	}
 	var got []int32

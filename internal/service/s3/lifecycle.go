@@ -546,7 +546,7 @@ func (s *Service) lifecycleObjects(ctx context.Context, name string, now time.Ti
 					}
 				}
 				rec := new(objectRecord)
-				if derr = json.Unmarshal(v, rec); derr != nil {
+				if derr = decodeObjectRow(v, rec); derr != nil {
 					return false
 				}
 				group, groupKey = append(group, rec), key
@@ -621,7 +621,7 @@ func keyVersions(tx storage.Tx, bucket, key string) ([]*objectRecord, error) {
 	var derr error
 	err := tx.Scan(tableObjects, storage.Range{Prefix: keyPrefix(bucket, key)}, func(_, v []byte) bool {
 		rec := new(objectRecord)
-		if derr = json.Unmarshal(v, rec); derr != nil {
+		if derr = decodeObjectRow(v, rec); derr != nil {
 			return false
 		}
 		out = append(out, rec)

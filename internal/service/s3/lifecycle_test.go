@@ -233,7 +233,7 @@ func storedVersions(t *testing.T, s *Service, bucket string) []string {
 	err := s.db.View(context.Background(), func(tx storage.Tx) error {
 		return tx.Scan(tableObjects, storage.Range{Prefix: bucketPrefix(bucket)}, func(_, v []byte) bool {
 			var r objectRecord
-			if err := json.Unmarshal(v, &r); err != nil {
+			if err := decodeObjectRow(v, &r); err != nil {
 				t.Error(err)
 				return false
 			}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"sort"
 	"strconv"
 	"strings"
@@ -110,6 +109,7 @@ func walkList(tx storage.Tx, q listQuery) (listPage, error) {
 		r.Start = append(append(append([]byte(nil), bp...), q.after...), 1)
 	}
 	delim := []byte(q.delimiter)
+	var interned []string
 	var lastPrefix []byte
 	skipped := 0
 	for {
@@ -151,7 +151,7 @@ func walkList(tx storage.Tx, q listQuery) (listPage, error) {
 				return true
 			}
 			var e listEntry
-			if derr = json.Unmarshal(v, &e.v); derr != nil {
+			if derr = decodeListedRow(v, &e.v, &interned); derr != nil {
 				return false
 			}
 			if !q.versions && e.v.DeleteMarker {

@@ -531,7 +531,7 @@ func fillBucket(t testing.TB, s *Service, bucket string, n, versionsEach int) {
 				seq, now := s.clock.next()
 				rec := &objectRecord{Key: key, VersionID: newVersionID(seq), Seq: seq, LastModified: now, Owner: "000000000000",
 					Size: 1234, ETag: `"0123456789abcdef0123456789abcdef"`, ContentType: "image/jpeg", Metadata: map[string]string{"camera": "x"}}
-				if err := putJSON(tx, tableObjects, objectKey(bucket, key, seq), rec); err != nil {
+				if err := putObjectRow(tx, bucket, rec); err != nil {
 					return err
 				}
 			}

@@ -158,7 +158,7 @@ func (s *Service) updateLockTarget(ctx context.Context, bucket, key string, vers
 		if err := fn(rec); err != nil {
 			return err
 		}
-		return putJSON(tx, tableObjects, objectKey(bucket, key, rec.Seq), rec)
+		return putObjectRow(tx, bucket, rec)
 	})
 }
 

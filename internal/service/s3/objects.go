@@ -74,7 +74,7 @@ func (s *Service) putVersion(tx storage.Tx, b *bucketRecord, rec *objectRecord) 
 			released = old.Segments
 		}
 	}
-	return released, putJSON(tx, tableObjects, objectKey(b.Name, rec.Key, rec.Seq), rec)
+	return released, putObjectRow(tx, b.Name, rec)
 }
 
 // checkWritePreconditions applies If-Match / If-None-Match of a write to
@@ -147,7 +147,9 @@ func (s *Service) putObject(ctx context.Context, in *s3api.PutObjectInput, formT
 			return nil, err
 		}
 	}
-	if _, err := s.viewBucket(ctx, bucketName); err != nil {
+	// Fail before reading a body into a missing bucket; the commit below
+	// checks again.
+	if err := s.bucketExists(ctx, bucketName); err != nil {
 		return nil, err
 	}
 	if sc := deref(in.StorageClass); sc != "" && !storageClasses[sc] {

@@ -65,7 +65,7 @@ func (s *Service) updateObject(ctx context.Context, bucketName, key string, vers
 		if err := fn(b, rec); err != nil {
 			return err
 		}
-		return putJSON(tx, tableObjects, objectKey(bucketName, key, rec.Seq), rec)
+		return putObjectRow(tx, bucketName, rec)
 	})
 	return b, rec, err
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/nimbus-cloud/nimbus/internal/api/s3api"
@@ -38,6 +39,8 @@ type Service struct {
 	log   *slog.Logger
 	// events carries bucket event notifications (Deps.Events).
 	events *events.Bus
+	// buckets caches decoded bucket records (see bucketcache.go).
+	buckets bucketCache
 	// secretKey verifies form upload signatures when set (Deps.SecretKey).
 	secretKey func(ctx context.Context, accessKey string) (string, bool)
 
@@ -90,16 +93,43 @@ func (s *Service) releaseBlobs(segs []segment) {
 	}
 }
 
+// canonicalIDs caches canonicalID for a bounded number of accounts: every
+// object write needs it twice (for the owner and the grant of its ACL).
+var canonicalIDs struct {
+	sync.RWMutex
+	m map[string]string
+}
+
+const maxCachedCanonicalIDs = 1024
+
 // canonicalID is the S3 canonical user id of an account: 64 hex digits,
 // stable for the account.
 func canonicalID(account string) string {
+	canonicalIDs.RLock()
+	id, ok := canonicalIDs.m[account]
+	canonicalIDs.RUnlock()
+	if ok {
+		return id
+	}
 	sum := sha256.Sum256([]byte("nimbus-canonical-user:" + account))
-	return hex.EncodeToString(sum[:])
+	id = hex.EncodeToString(sum[:])
+	canonicalIDs.Lock()
+	if canonicalIDs.m == nil {
+		canonicalIDs.m = map[string]string{}
+	}
+	if len(canonicalIDs.m) < maxCachedCanonicalIDs {
+		canonicalIDs.m[account] = id
+	}
+	canonicalIDs.Unlock()
+	return id
 }
+
+// ownerDisplayName is the display name of every owner.
+const ownerDisplayName = "nimbus"
 
 func ownerOf(account string) *s3api.Owner {
 	id := canonicalID(account)
-	name := "nimbus"
+	name := ownerDisplayName
 	return &s3api.Owner{ID: &id, DisplayName: &name}
 }
 

@@ -217,16 +217,18 @@ func putJSON(tx storage.Tx, table string, key []byte, v any) error {
 	return tx.Put(table, key, raw)
 }
 
-// bucket loads a bucket record or returns NoSuchBucket.
+// bucket loads a bucket record or returns NoSuchBucket. The record is the
+// caller's own to change.
 func (s *Service) bucket(tx storage.Tx, name string) (*bucketRecord, error) {
-	var b bucketRecord
-	if err := getJSON(tx, tableBuckets, []byte(name), &b); err != nil {
+	raw, err := tx.Get(tableBuckets, []byte(name))
+	if err != nil {
 		if errors.Is(err, storage.ErrNotFound) {
+			s.buckets.forget(name)
 			return nil, noSuchBucket(name)
 		}
 		return nil, err
 	}
-	return &b, nil
+	return s.buckets.record(name, raw)
 }
 
 // viewBucket loads a bucket outside of any other transaction.
@@ -238,6 +240,20 @@ func (s *Service) viewBucket(ctx context.Context, name string) (*bucketRecord, e
 		return err
 	})
 	return b, err
+}
+
+// bucketExists returns NoSuchBucket for a missing bucket, without decoding
+// the bucket's record.
+func (s *Service) bucketExists(ctx context.Context, name string) error {
+	return s.db.View(ctx, func(tx storage.Tx) error {
+		if _, err := tx.Get(tableBuckets, []byte(name)); err != nil {
+			if errors.Is(err, storage.ErrNotFound) {
+				return noSuchBucket(name)
+			}
+			return err
+		}
+		return nil
+	})
 }
 
 // updateBucket loads a bucket, lets fn change it and stores it.
@@ -261,7 +277,7 @@ func latest(tx storage.Tx, bucket, key string) (*objectRecord, error) {
 	var derr error
 	err := tx.Scan(tableObjects, storage.Range{Prefix: keyPrefix(bucket, key)}, func(_, v []byte) bool {
 		rec = new(objectRecord)
-		derr = json.Unmarshal(v, rec)
+		derr = decodeObjectRow(v, rec)
 		return false
 	})
 	if err == nil {
@@ -280,7 +296,7 @@ func version(tx storage.Tx, bucket, key, versionID string) (*objectRecord, error
 		return nil, nil
 	}
 	var rec objectRecord
-	if err := getJSON(tx, tableObjects, objectKey(bucket, key, seq), &rec); err != nil {
+	if err := getObjectRow(tx, objectKey(bucket, key, seq), &rec); err != nil {
 		if errors.Is(err, storage.ErrNotFound) {
 			return nil, nil
 		}
@@ -298,7 +314,7 @@ func findNullVersion(tx storage.Tx, bucket, key string) (*objectRecord, error) {
 	var derr error
 	err := tx.Scan(tableObjects, storage.Range{Prefix: keyPrefix(bucket, key)}, func(_, v []byte) bool {
 		var r objectRecord
-		if derr = json.Unmarshal(v, &r); derr != nil {
+		if derr = decodeObjectRow(v, &r); derr != nil {
 			return false
 		}
 		if r.VersionID == "null" {
