@@ -82,15 +82,15 @@ func (s *Service) deliveryFor(tx storage.Tx, t *topicRecord, sub *liveSub, pub *
 	case protoHTTP, protoHTTPS:
 		d := &events.Delivery{Kind: rec.Protocol, Target: rec.Endpoint, Source: t.ARN, DeadLetter: sub.dlq, Retry: sub.retry}
 		d.Attributes = map[string]string{
-			headerAttr + "X-Amz-Sns-Message-Type":     "Notification",
-			headerAttr + "X-Amz-Sns-Message-Id":       pub.messageID,
-			headerAttr + "X-Amz-Sns-Topic-Arn":        t.ARN,
-			headerAttr + "X-Amz-Sns-Subscription-Arn": rec.ARN,
+			headerAttr + "x-amz-sns-message-type":     "Notification",
+			headerAttr + "x-amz-sns-message-id":       pub.messageID,
+			headerAttr + "x-amz-sns-topic-arn":        t.ARN,
+			headerAttr + "x-amz-sns-subscription-arn": rec.ARN,
 			headerAttr + "Content-Type":               sub.ctype,
 		}
 		if sub.raw {
 			d.Body = []byte(msg)
-			d.Attributes[headerAttr+"X-Amz-Sns-Rawdelivery"] = "true"
+			d.Attributes[headerAttr+"x-amz-sns-rawdelivery"] = "true"
 		} else {
 			n, err := s.notification(tx, t, pub, msg, endpoint)
 			if err != nil {
@@ -173,9 +173,9 @@ func (s *Service) requestConfirmation(tx storage.Tx, t *topicRecord, sub *subRec
 		return s.bus.Enqueue(tx, &events.Delivery{
 			Kind: sub.Protocol, Target: sub.Endpoint, Source: t.ARN, Body: body, Retry: confirmationRetry,
 			Attributes: map[string]string{
-				headerAttr + "X-Amz-Sns-Message-Type": "SubscriptionConfirmation",
-				headerAttr + "X-Amz-Sns-Message-Id":   msgID,
-				headerAttr + "X-Amz-Sns-Topic-Arn":    t.ARN,
+				headerAttr + "x-amz-sns-message-type": "SubscriptionConfirmation",
+				headerAttr + "x-amz-sns-message-id":   msgID,
+				headerAttr + "x-amz-sns-topic-arn":    t.ARN,
 				headerAttr + "Content-Type":           defaultContentType,
 			},
 		})
@@ -207,7 +207,14 @@ func (h *httpSink) Deliver(ctx context.Context, _ storage.Tx, d *events.Delivery
 	req.Header.Set("User-Agent", userAgent)
 	req.Header.Set("Content-Type", defaultContentType)
 	for k, v := range d.Attributes {
-		if name, ok := strings.CutPrefix(k, headerAttr); ok {
+		name, ok := strings.CutPrefix(k, headerAttr)
+		switch {
+		case !ok:
+		case strings.HasPrefix(name, "x-amz-"):
+			// SNS sends its own headers in lower case; some subscribers
+			// look them up case-sensitively.
+			req.Header[name] = []string{v}
+		default:
 			req.Header.Set(name, v)
 		}
 	}
