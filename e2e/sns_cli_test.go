@@ -74,14 +74,18 @@ func TestSNSCLI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var box struct{ Messages []struct{ Endpoint, Message string } }
+	var box struct {
+		Messages []struct{ Endpoint, Message string }
+	}
 	json.NewDecoder(resp.Body).Decode(&box)
 	resp.Body.Close()
 	if len(box.Messages) != 1 || box.Messages[0].Message != "short" || box.Messages[0].Endpoint != "+15555550100" {
 		t.Fatalf("outbox %+v", box)
 	}
 
-	var subs struct{ Subscriptions []struct{ Protocol, Endpoint string } }
+	var subs struct {
+		Subscriptions []struct{ Protocol, Endpoint string }
+	}
 	mustJSON(t, cli(t, cloud, "sns", "list-subscriptions-by-topic", "--topic-arn", topic.TopicArn), &subs)
 	if len(subs.Subscriptions) != 2 {
 		t.Fatalf("list-subscriptions-by-topic %+v", subs)
