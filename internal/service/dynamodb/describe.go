@@ -77,6 +77,9 @@ func describeStatic(t *tableMeta) *dynamodbapi.TableDescription {
 	} else if t.LastStream != nil {
 		d.LatestStreamLabel, d.LatestStreamArn = ptr(t.LastStream.Label), ptr(t.streamARN(t.LastStream.Label))
 	}
+	if t.Restore != nil {
+		d.RestoreSummary = t.Restore.summary()
+	}
 	if t.SSE != nil {
 		d.SSEDescription = &dynamodbapi.SSEDescription{Status: ptr("ENABLED"), SSEType: ptr(t.SSE.Type), KMSMasterKeyArn: ptr(t.SSE.KMSKey)}
 	}

@@ -158,6 +158,9 @@ type tableMeta struct {
 	PITR pitrMeta `json:"pitr,omitzero"`
 
 	Tags []tag `json:"tags,omitempty"`
+
+	// Restore says where a restored table came from (backup_restore.go).
+	Restore *restoreMeta `json:"restore,omitempty"`
 }
 
 type sseMeta struct {

@@ -72,9 +72,13 @@ func New(d Deps) *Service {
 }
 
 // Start resumes work that a previous run left unfinished: index
-// backfills and the purge of deleted tables' items.
+// backfills, the purge of deleted tables' items, and the removal of
+// restores a crash interrupted.
 func (s *Service) Start() {
-	s.goWork(func(ctx context.Context) { s.resumeWork(ctx) })
+	s.goWork(func(ctx context.Context) {
+		s.abandonRestores(ctx) // before the purge, which takes their key spaces
+		s.resumeWork(ctx)
+	})
 }
 
 // Close stops background work and waits for it. Work that a later
