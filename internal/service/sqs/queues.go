@@ -3,6 +3,7 @@ package sqs
 import (
 	"context"
 	"encoding/base64"
+	"maps"
 	"sort"
 	"strconv"
 	"strings"
@@ -407,6 +408,7 @@ func (s *Service) updateQueue(ctx context.Context, queueURL *string, fn func(q *
 		if err != nil {
 			return err
 		}
+		q.Attrs, q.Tags = maps.Clone(q.Attrs), maps.Clone(q.Tags)
 		if err := fn(q); err != nil {
 			return err
 		}

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
-	"maps"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,9 +19,9 @@ import (
 //
 //	sqs.queues   account \0 region \0 name      -> queue (JSON)
 //	sqs.deleted  account \0 region \0 name      -> deletion time (unix ms)
-//	sqs.state    qid                            -> queueState (next seq, count)
 //	sqs.meta     "qid"                          -> last qid handed out
 //	sqs.msg      qid seq                        -> message (codec.go)
+//	sqs.msg      qid 0xffffffffffffffff         -> queueState (next seq, count)
 //	sqs.vis      qid visibleAt seq              -> 1 byte: received before?
 //	sqs.fgroup   qid group                      -> readyAt of the group's sqs.fready entry
 //	sqs.fmsgs    qid group \0 seq               -> (FIFO: the group's messages in order)
@@ -43,7 +42,6 @@ import (
 const (
 	tQueues   = "sqs.queues"
 	tDeleted  = "sqs.deleted"
-	tState    = "sqs.state"
 	tMeta     = "sqs.meta"
 	tMsg      = "sqs.msg"
 	tVis      = "sqs.vis"
@@ -82,7 +80,9 @@ func queueKey(account, region, name string) []byte {
 }
 
 // queueState is the per-queue record every send touches; kept apart from
-// the queue so that sends do not rewrite its attributes.
+// the queue so that sends do not rewrite its attributes, and stored after
+// the queue's messages in sqs.msg, where it shares a page with the newest
+// of them: a send then dirties one page fewer.
 type queueState struct {
 	NextSeq uint64 // sequence of the next message
 	Count   int64  // messages stored
@@ -153,6 +153,12 @@ func jsonUnmarshal(b []byte, v any) error {
 
 func msgKey(qid, seq uint64) []byte { return cat(u64(qid), u64(seq)) }
 
+// stateSeq is the sequence under which a queue's state is kept; no message
+// ever gets it.
+const stateSeq = ^uint64(0)
+
+func stateKey(qid uint64) []byte { return msgKey(qid, stateSeq) }
+
 func visKey(qid uint64, at int64, seq uint64) []byte {
 	return cat(u64(qid), u64(uint64(at)), u64(seq))
 }
@@ -204,7 +210,8 @@ const maxParsedQueues = 10000
 var parsedCount atomic.Int64
 
 // loadQueue reads a queue; storage.ErrNotFound when there is none. The
-// caller owns the result (its maps are copies).
+// result's maps may be shared with the cache: change them only through
+// updateQueue (or replace them), which copies them first.
 func loadQueue(tx storage.Tx, account, region, name string) (*queue, error) {
 	key := queueKey(account, region, name)
 	raw, err := tx.Get(tQueues, key)
@@ -213,7 +220,6 @@ func loadQueue(tx storage.Tx, account, region, name string) (*queue, error) {
 	}
 	if c, ok := parsedQueues.Load(string(key)); ok && bytes.Equal(c.(*parsedQueue).raw, raw) {
 		q := c.(*parsedQueue).q
-		q.Attrs, q.Tags = maps.Clone(q.Attrs), maps.Clone(q.Tags)
 		return &q, nil
 	}
 	var q queue
@@ -225,9 +231,7 @@ func loadQueue(tx storage.Tx, account, region, name string) (*queue, error) {
 		parsedQueues.Clear()
 		parsedCount.Store(0)
 	}
-	cached := &parsedQueue{raw: bytes.Clone(raw), q: q}
-	cached.q.Attrs, cached.q.Tags = maps.Clone(q.Attrs), maps.Clone(q.Tags)
-	parsedQueues.Store(string(key), cached)
+	parsedQueues.Store(string(key), &parsedQueue{raw: bytes.Clone(raw), q: q})
 	return &q, nil
 }
 
@@ -236,7 +240,7 @@ func saveQueue(tx storage.Tx, q *queue) error {
 }
 
 func loadState(tx storage.Tx, qid uint64) (queueState, error) {
-	b, err := tx.Get(tState, u64(qid))
+	b, err := tx.Get(tMsg, stateKey(qid))
 	if errors.Is(err, storage.ErrNotFound) {
 		return queueState{}, nil
 	}
@@ -247,7 +251,7 @@ func loadState(tx storage.Tx, qid uint64) (queueState, error) {
 }
 
 func saveState(tx storage.Tx, qid uint64, s queueState) error {
-	return tx.Put(tState, u64(qid), encodeState(s))
+	return tx.Put(tMsg, stateKey(qid), encodeState(s))
 }
 
 func loadMessage(tx storage.Tx, qid, seq uint64) (*message, error) {

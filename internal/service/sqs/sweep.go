@@ -68,6 +68,9 @@ func (s *Service) expire(ctx context.Context, q *queue) error {
 			var olds []old
 			var scanErr error
 			err = tx.Scan(tMsg, storage.Range{Prefix: u64(q.ID)}, func(k, v []byte) bool {
+				if binary.BigEndian.Uint64(k[8:]) == stateSeq {
+					return false
+				}
 				m, err := decodeMessage(v)
 				if scanErr = err; err != nil {
 					return false
@@ -173,9 +176,6 @@ func (s *Service) dropQueueData(ctx context.Context, qid uint64) error {
 		}
 	}
 	return s.commit.update(ctx, func(tx storage.Tx) error {
-		if err := tx.Delete(tState, u64(qid)); err != nil {
-			return err
-		}
 		return tx.Delete(tGarbage, u64(qid))
 	})
 }
