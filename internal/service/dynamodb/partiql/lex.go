@@ -27,13 +27,13 @@ func syntaxErr(detail string) error { return &SyntaxError{Detail: detail} }
 type tokKind uint8
 
 const (
-	tEOF      tokKind = iota
-	tIdent            // bare identifier or keyword
-	tQuoted           // "double-quoted identifier"
-	tString           // 'string literal'
-	tNumber           // 12, 1.5, 2e10
-	tParam            // ?
-	tPunct            // ( ) [ ] { } , . : * + - / ; and the comparison operators, << >>
+	tEOF    tokKind = iota
+	tIdent          // bare identifier or keyword
+	tQuoted         // "double-quoted identifier"
+	tString         // 'string literal'
+	tNumber         // 12, 1.5, 2e10
+	tParam          // ?
+	tPunct          // ( ) [ ] { } , . : * + - / ; and the comparison operators, << >>
 )
 
 type token struct {
