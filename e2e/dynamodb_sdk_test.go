@@ -526,9 +526,7 @@ func TestDynamoDBBoto3Client(t *testing.T) {
 }
 
 func TestDynamoDBBoto3Resource(t *testing.T) {
-	// The script's batch_writer case needs BatchWriteItem, which is not
-	// written yet: add it here when it is.
-	boto3Cases(t, "dynamodb_resource.py", "table_and_items", "conditions")
+	boto3Cases(t, "dynamodb_resource.py", "table_and_items", "batch_writer", "conditions")
 }
 
 // TestDynamoDBSurvivesRestart: tables, items and index entries are on disk.
