@@ -102,26 +102,26 @@ func decodeState(b []byte) queueState {
 	return queueState{NextSeq: binary.BigEndian.Uint64(b), Count: int64(binary.BigEndian.Uint64(b[8:]))}
 }
 
-// message is one stored message.
+// message is one stored message (see codec.go for its stored form).
 type message struct {
-	ID        string                                  `json:"id"`
-	Body      string                                  `json:"body"`
-	Attrs     map[string]sqsapi.MessageAttributeValue `json:"attrs,omitempty"`
-	MD5Body   string                                  `json:"md5"`
-	MD5Attrs  string                                  `json:"md5a,omitempty"`
-	Sent      int64                                   `json:"sent"` // unix ms
-	SenderID  string                                  `json:"sender,omitempty"`
-	Trace     string                                  `json:"trace,omitempty"` // AWSTraceHeader
-	Group     string                                  `json:"group,omitempty"`
-	DedupID   string                                  `json:"dedup,omitempty"`
-	SeqNumber string                                  `json:"seqnum,omitempty"`
+	ID        string
+	Body      string
+	Attrs     map[string]sqsapi.MessageAttributeValue
+	MD5Body   string
+	MD5Attrs  string
+	Sent      int64 // unix ms
+	SenderID  string
+	Trace     string // AWSTraceHeader
+	Group     string
+	DedupID   string
+	SeqNumber string
 	// DLQSource is the ARN of the queue a dead-lettered message came from.
-	DLQSource string `json:"dlqSource,omitempty"`
+	DLQSource string
 
-	Receives     int   `json:"receives,omitempty"`
-	FirstReceive int64 `json:"firstReceive,omitempty"` // unix ms
-	LastReceive  int64 `json:"lastReceive,omitempty"`  // unix ms
-	VisibleAt    int64 `json:"visibleAt"`              // unix ms
+	Receives     int
+	FirstReceive int64 // unix ms
+	LastReceive  int64 // unix ms
+	VisibleAt    int64 // unix ms
 }
 
 func u64(v uint64) []byte {
