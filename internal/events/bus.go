@@ -248,3 +248,71 @@ func (p RetryPolicy) effective() RetryPolicy {
 	}
 	return p
 }
+
+// ErrNotInline is returned by DeliverInline when a sink failed inside the
+// producer's transaction: its writes may be in tx, so the producer must
+// roll tx back and enqueue the deliveries instead.
+var ErrNotInline = errors.New("events: inline delivery failed; roll back and Enqueue")
+
+// DeliverInline delivers ds inside tx, the producer's own read-write
+// transaction, when their sinks are local and no local delivery waits in
+// the outbox (so that nothing is overtaken): one commit then both produces
+// and delivers them, exactly once, with no work left for the dispatcher.
+// Deliveries to external sinks or not due yet, or any when the outbox is
+// not empty, are enqueued as by Enqueue.
+//
+// The sinks' AfterCommit functions go to the collector of ctx (see
+// WithCommitHooks): the producer runs them once tx committed. A sink's
+// failure is ErrNotInline.
+func (b *Bus) DeliverInline(ctx context.Context, tx storage.Tx, ds ...*Delivery) error {
+	if len(ds) == 0 {
+		return nil
+	}
+	hooks, _ := ctx.Value(commitHooksKey{}).(*commitHooks)
+	if hooks == nil || b.waiting(tx) {
+		return b.Enqueue(tx, ds...)
+	}
+	now := b.now()
+	var rest []*Delivery
+	for _, d := range ds {
+		s := b.sink(d.Kind)
+		if s == nil || isExternal(s) || d.NotBefore.After(now) {
+			rest = append(rest, d)
+			continue
+		}
+		d.ID = strconv.FormatUint(b.seq.Add(1), 36)
+		d.Enqueued, d.NotBefore = now, now
+		if err := s.Deliver(ctx, tx, d); err != nil {
+			return fmt.Errorf("%w: %v", ErrNotInline, err)
+		}
+	}
+	return b.Enqueue(tx, rest...)
+}
+
+// waiting reports whether a local delivery is in the outbox.
+func (b *Bus) waiting(tx storage.Tx) bool {
+	found := false
+	_ = tx.Scan(outboxTable, storage.Range{Prefix: []byte{laneLocal}}, func(_, _ []byte) bool {
+		found = true
+		return false
+	})
+	return found
+}
+
+// WithCommitHooks returns a context in which DeliverInline collects the
+// sinks' AfterCommit functions, and the function that runs them; the
+// producer calls it after its transaction committed (and drops it after a
+// rollback). Calling it resets the collection, so one context can serve a
+// transaction that is retried.
+func WithCommitHooks(ctx context.Context) (context.Context, func(committed bool)) {
+	h := &commitHooks{}
+	return context.WithValue(ctx, commitHooksKey{}, h), func(committed bool) {
+		fns := h.fns
+		h.fns = nil
+		if committed {
+			for _, fn := range fns {
+				fn()
+			}
+		}
+	}
+}

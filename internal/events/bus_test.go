@@ -717,3 +717,76 @@ func TestTargetExists(t *testing.T) {
 		}
 	}
 }
+
+func TestDeliverInline(t *testing.T) {
+	db := openMemory(t)
+	b := New(db, nil, quiet)
+	sink := newLocalSink()
+	ext := &externalSink{got: make(chan *Delivery, 10)}
+	b.Register("q", sink)
+	b.Register("http", ext)
+	ctx, hooks := WithCommitHooks(context.Background())
+
+	// Delivered in the producer's transaction; the sink's hook waits for
+	// the producer's commit.
+	err := db.Update(ctx, func(tx storage.Tx) error {
+		return b.DeliverInline(ctx, tx, &Delivery{Kind: "q", Body: []byte("now")}, &Delivery{Kind: "http", Body: []byte("later")})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case d := <-sink.got:
+		t.Fatalf("hook ran before the producer ran them: %s", d.Body)
+	default:
+	}
+	hooks(true)
+	if d := receive(t, sink.got, 1)[0]; string(d.Body) != "now" || d.ID == "" {
+		t.Errorf("inline delivery %+v", d)
+	}
+	if n, _ := b.Pending(context.Background()); n != 1 {
+		t.Errorf("%d pending; want the external one", n)
+	}
+
+	// A failing sink: ErrNotInline, and the producer rolls back.
+	sink.setFail(func(*Delivery) error { return errors.New("full") })
+	err = db.Update(ctx, func(tx storage.Tx) error {
+		return b.DeliverInline(ctx, tx, &Delivery{Kind: "q", Body: []byte("x")})
+	})
+	if !errors.Is(err, ErrNotInline) {
+		t.Errorf("DeliverInline with a failing sink = %v", err)
+	}
+	hooks(false)
+	sink.setFail(nil)
+
+	// With a local delivery waiting, new ones queue behind it.
+	enqueue(t, db, b, &Delivery{Kind: "q", Body: []byte("first")})
+	err = db.Update(ctx, func(tx storage.Tx) error {
+		return b.DeliverInline(ctx, tx, &Delivery{Kind: "q", Body: []byte("second")})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hooks(true)
+	select {
+	case d := <-sink.got:
+		t.Fatalf("overtook the outbox: %s", d.Body)
+	default:
+	}
+	run(t, b)
+	got := receive(t, sink.got, 2)
+	if string(got[0].Body) != "first" || string(got[1].Body) != "second" {
+		t.Errorf("order %q %q", got[0].Body, got[1].Body)
+	}
+	receive(t, ext.got, 1)
+
+	// Without a hook collector there is no inline delivery.
+	err = db.Update(context.Background(), func(tx storage.Tx) error {
+		return b.DeliverInline(context.Background(), tx, &Delivery{Kind: "q", Body: []byte("queued")})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	receive(t, sink.got, 1)
+	waitPending(t, b, 0)
+}

@@ -263,7 +263,7 @@ func (ts *topicSink) Deliver(ctx context.Context, tx storage.Tx, d *events.Deliv
 	if endpoint == "" {
 		endpoint = defaultEndpoint
 	}
-	err = s.publishIn(tx, f, pub, endpoint)
+	err = s.publishIn(ctx, tx, f, pub, endpoint, false)
 	var perm events.Permanent
 	if err != nil && !errors.As(err, &perm) && isClientError(err) {
 		return events.Permanent{Err: err}

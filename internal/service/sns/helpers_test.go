@@ -33,6 +33,7 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 type queueSink struct {
 	mu      sync.Mutex
 	missing map[string]bool // queues that do not exist
+	down    bool            // every delivery fails, to be retried
 	got     chan *events.Delivery
 }
 
@@ -42,8 +43,11 @@ func newQueueSink() *queueSink {
 
 func (q *queueSink) Deliver(ctx context.Context, tx storage.Tx, d *events.Delivery) error {
 	q.mu.Lock()
-	missing := q.missing[d.Target]
+	missing, down := q.missing[d.Target], q.down
 	q.mu.Unlock()
+	if down {
+		return errors.New("queue service unavailable")
+	}
 	if missing {
 		return events.Permanent{Err: errors.New("no such queue")}
 	}

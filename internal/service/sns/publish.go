@@ -160,12 +160,12 @@ func (s *Service) Publish(ctx context.Context, in *snsapi.PublishInput) (*snsapi
 		return nil, err
 	}
 	s.presign(ctx, topic, []*publication{pub}, info.Endpoint)
-	err = s.commits.update(ctx, func(tx storage.Tx) error {
+	err = s.publishTx(ctx, func(ctx context.Context, tx storage.Tx, inline bool) error {
 		f, err := s.fanoutIn(tx, topic)
 		if err != nil {
 			return err
 		}
-		return s.publishIn(tx, f, pub, info.Endpoint)
+		return s.publishIn(ctx, tx, f, pub, info.Endpoint, inline)
 	})
 	if err != nil {
 		return nil, err
@@ -244,7 +244,7 @@ func (s *Service) PublishBatch(ctx context.Context, in *snsapi.PublishBatchInput
 	// The group commit may run this more than once: it starts afresh each
 	// time.
 	failed := map[int]error{}
-	err := s.commits.update(ctx, func(tx storage.Tx) error {
+	err := s.publishTx(ctx, func(ctx context.Context, tx storage.Tx, inline bool) error {
 		clear(failed)
 		f, err := s.fanoutIn(tx, topic)
 		if err != nil {
@@ -254,7 +254,7 @@ func (s *Service) PublishBatch(ctx context.Context, in *snsapi.PublishBatchInput
 			if pub == nil {
 				continue
 			}
-			if err := s.publishIn(tx, f, pub, info.Endpoint); err != nil {
+			if err := s.publishIn(ctx, tx, f, pub, info.Endpoint, inline); err != nil {
 				var ae *awserr.Error
 				if !errors.As(err, &ae) {
 					return err
@@ -361,7 +361,7 @@ func (s *Service) fanoutIn(tx storage.Tx, topic string) (*fanout, error) {
 // publishIn publishes pub to the topic of f inside tx: FIFO deduplication
 // and sequencing, then one delivery per matching confirmed subscription.
 // Errors in pub's parameters are *awserr.Error and leave tx untouched.
-func (s *Service) publishIn(tx storage.Tx, f *fanout, pub *publication, endpoint string) error {
+func (s *Service) publishIn(ctx context.Context, tx storage.Tx, f *fanout, pub *publication, endpoint string, inline bool) error {
 	t := f.topic
 	if t.fifo() {
 		if pub.groupID == "" {
@@ -400,7 +400,32 @@ func (s *Service) publishIn(tx storage.Tx, f *fanout, pub *publication, endpoint
 	if len(ds) == 0 {
 		return nil
 	}
+	if inline {
+		return s.bus.DeliverInline(ctx, tx, ds...)
+	}
 	return s.bus.Enqueue(tx, ds...)
+}
+
+// publishTx runs a publish in a group commit, first delivering to local
+// sinks (SQS) in the publish's own transaction; if a sink fails there, the
+// publish runs again with its deliveries enqueued for the dispatcher,
+// which retries them and sends them to their dead-letter queues. fn may
+// run more than once and must start afresh each time.
+func (s *Service) publishTx(ctx context.Context, fn func(ctx context.Context, tx storage.Tx, inline bool) error) error {
+	hctx, hooks := events.WithCommitHooks(ctx)
+	inline := true
+	for {
+		err := s.commits.update(ctx, func(tx storage.Tx) error {
+			hooks(false)
+			return fn(hctx, tx, inline)
+		})
+		if inline && errors.Is(err, events.ErrNotInline) {
+			inline = false
+			continue
+		}
+		hooks(err == nil)
+		return err
+	}
 }
 
 // deduplicate reports whether a FIFO message repeats one published within

@@ -382,11 +382,15 @@ func TestFanOutResumesAfterRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := newFixtureOn(t, db, false) // no dispatcher: nothing is delivered yet
+	f := newFixtureOn(t, db, false) // no dispatcher, and SQS down: nothing is delivered yet
+	f.queue.down = true
 	topic := f.createTopic("t", nil)
 	f.subscribe(topic, "sqs", queueARN, map[string]string{"RawMessageDelivery": "true"})
 	for _, m := range []string{"1", "2", "3"} {
 		f.publish(&snsapi.PublishInput{TopicArn: &topic, Message: ptr(m)})
+	}
+	if n, err := f.bus.Pending(context.Background()); err != nil || n != 3 {
+		t.Fatalf("%d deliveries pending (%v); want 3", n, err)
 	}
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
