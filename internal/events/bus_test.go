@@ -698,7 +698,9 @@ type checkingSink struct {
 	known map[string]bool
 }
 
-func (c *checkingSink) Exists(_ context.Context, target string) (bool, error) { return c.known[target], nil }
+func (c *checkingSink) Exists(_ context.Context, target string) (bool, error) {
+	return c.known[target], nil
+}
 
 func TestTargetExists(t *testing.T) {
 	b := New(openMemory(t), nil, quiet)
