@@ -409,18 +409,54 @@ func TestSNSSDKSubscriptionDeadLetterQueue(t *testing.T) {
 }
 
 // A fan-out interrupted by a restart finishes after it: publishes are
-// durable when Publish returns.
+// durable when Publish returns, and deliveries waiting for a retry (here
+// to an HTTP subscriber that is down) resume after the restart.
 func TestSNSSDKRestartDuringFanOut(t *testing.T) {
 	cloud := nimbus.Start(t, nimbus.Options{DataDir: t.TempDir()})
 	c, q := snsClient(cloud), sqsClient(cloud)
 	topic := createTopic(t, c, "t", nil)
 	var urls []string
-	for i := range 5 {
+	for i := range 3 {
 		url := createQueue(t, q, fmt.Sprint("q", i), nil)
 		urls = append(urls, url)
 		subscribeQueue(t, c, topic, queueArn(t, q, url), map[string]string{"RawMessageDelivery": "true"})
 	}
-	const n = 500
+	var (
+		mu       sync.Mutex
+		down     = false
+		attempts = 0
+		got      = map[string]bool{}
+		tokens   = make(chan string, 1)
+	)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		if r.Header.Get("x-amz-sns-message-type") == "SubscriptionConfirmation" {
+			var m map[string]string
+			json.Unmarshal(b, &m)
+			tokens <- m["Token"]
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		attempts++
+		if down {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		got[string(b)] = true
+	}))
+	defer hook.Close()
+	if _, err := c.Subscribe(ctx(t), &sns.SubscribeInput{TopicArn: &topic, Protocol: aws.String("http"), Endpoint: &hook.URL, Attributes: map[string]string{
+		"RawMessageDelivery": "true", "DeliveryPolicy": `{"healthyRetryPolicy":{"minDelayTarget":1,"maxDelayTarget":1,"numRetries":50}}`}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ConfirmSubscription(ctx(t), &sns.ConfirmSubscriptionInput{TopicArn: &topic, Token: aws.String(<-tokens)}); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	down = true
+	mu.Unlock()
+	const n = 300
 	for i := 0; i < n; i += 10 {
 		var entries []snstypes.PublishBatchRequestEntry
 		for j := i; j < i+10; j++ {
@@ -430,7 +466,21 @@ func TestSNSSDKRestartDuringFanOut(t *testing.T) {
 			t.Fatalf("PublishBatch: %+v %v", out, err)
 		}
 	}
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		mu.Lock()
+		a := attempts
+		mu.Unlock()
+		if a > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the HTTP subscriber was never tried")
+		}
+	}
 	cloud.Restart()
+	mu.Lock()
+	down = false
+	mu.Unlock()
 	c, q = snsClient(cloud), sqsClient(cloud)
 	for _, url := range urls {
 		msgs := receiveAll(t, q, url, n)
@@ -440,6 +490,17 @@ func TestSNSSDKRestartDuringFanOut(t *testing.T) {
 				t.Errorf("%s: %s twice", url, *m.Body)
 			}
 			seen[*m.Body] = true
+		}
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		mu.Lock()
+		k := len(got)
+		mu.Unlock()
+		if k == n {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the HTTP subscriber got %d of %d messages after the restart", k, n)
 		}
 	}
 }
