@@ -3,7 +3,6 @@ package sqs
 import (
 	"context"
 	"encoding/base64"
-	"encoding/binary"
 	"encoding/json"
 	"sort"
 	"time"
@@ -330,11 +329,11 @@ func (s *Service) moveBatch(ctx context.Context, id string) (more bool, woken []
 		}
 		now := s.nowMs()
 		var seqs []uint64
-		err = tx.Scan(tVis, storage.Range{Prefix: u64(src.ID)}, func(k, _ []byte) bool {
-			if int64(binary.BigEndian.Uint64(k[8:16])) > now {
+		err = tx.Scan(tVis, storage.Range{Prefix: visPrefix(src.ID)}, func(k, _ []byte) bool {
+			if visAt(k) > now {
 				return false
 			}
-			if seq := binary.BigEndian.Uint64(k[16:24]); seq < t.Below {
+			if seq := visSeq(k); seq < t.Below {
 				seqs = append(seqs, seq)
 			}
 			return len(seqs) < rate

@@ -285,8 +285,8 @@ func (s *Service) counts(tx storage.Tx, qid uint64) (counts, error) {
 		return counts{}, err
 	}
 	var c counts
-	start := cat(u64(qid), u64(uint64(s.nowMs()+1)))
-	err = tx.Scan(tVis, storage.Range{Prefix: u64(qid), Start: start}, func(_, v []byte) bool {
+	start := cat(visPrefix(qid), u64(uint64(s.nowMs()+1)))
+	err = tx.Scan(tVis, storage.Range{Prefix: visPrefix(qid), Start: start}, func(_, v []byte) bool {
 		if len(v) > 0 && v[0] == 1 {
 			c.inflight++
 		} else {

@@ -241,13 +241,13 @@ func (rc *receiveCtx) standard() error {
 		}
 		var cands []cand
 		rc.nextAt = 0
-		err := rc.tx.Scan(tVis, storage.Range{Prefix: u64(qid)}, func(k, _ []byte) bool {
-			at := int64(binary.BigEndian.Uint64(k[8:16]))
+		err := rc.tx.Scan(tVis, storage.Range{Prefix: visPrefix(qid)}, func(k, _ []byte) bool {
+			at := visAt(k)
 			if at > rc.now {
 				rc.nextAt = at
 				return false
 			}
-			cands = append(cands, cand{key: append([]byte(nil), k...), seq: binary.BigEndian.Uint64(k[16:24])})
+			cands = append(cands, cand{key: append([]byte(nil), k...), seq: visSeq(k)})
 			return len(cands) < need
 		})
 		if err != nil {

@@ -20,9 +20,9 @@ import (
 //	sqs.queues   account \0 region \0 name      -> queue (JSON)
 //	sqs.deleted  account \0 region \0 name      -> deletion time (unix ms)
 //	sqs.meta     "qid"                          -> last qid handed out
-//	sqs.msg      qid seq                        -> message (codec.go)
-//	sqs.msg      qid 0xffffffffffffffff         -> queueState (next seq, count)
-//	sqs.vis      qid visibleAt seq              -> 1 byte: received before?
+//	sqs.data     qid 'm' seq                    -> message (codec.go)
+//	sqs.data     qid 'm' 0xffffffffffffffff     -> queueState (next seq, count)
+//	sqs.data     qid 'v' visibleAt seq          -> 1 byte: received before?
 //	sqs.fgroup   qid group                      -> readyAt of the group's sqs.fready entry
 //	sqs.fmsgs    qid group \0 seq               -> (FIFO: the group's messages in order)
 //	sqs.fready   qid readyAt group              -> (FIFO: groups by when they can be received)
@@ -33,18 +33,21 @@ import (
 //	sqs.tasks    taskId                         -> moveTask (JSON)
 //
 // qid, seq and times (unix milliseconds) are 8-byte big-endian, so keys
-// order by them. Receiving from a standard queue scans sqs.vis from the
+// order by them. Receiving from a standard queue scans the 'v' keys from the
 // front up to now: the cost does not grow with the queue's depth, because
 // messages in flight or delayed sit behind the visible ones. A FIFO queue
 // scans sqs.fready the same way and then reads the head of each ready
-// group from sqs.fmsgs. sqs.vis holds every message of both kinds, so the
+// group from sqs.fmsgs. The 'v' keys cover every message of both kinds, so the
 // Approximate* counters need only the part of it that lies in the future.
 const (
-	tQueues   = "sqs.queues"
-	tDeleted  = "sqs.deleted"
-	tMeta     = "sqs.meta"
-	tMsg      = "sqs.msg"
-	tVis      = "sqs.vis"
+	tQueues  = "sqs.queues"
+	tDeleted = "sqs.deleted"
+	tMeta    = "sqs.meta"
+	// Messages and their visibility index share one table (told apart by
+	// a kind byte after the queue id): a send or a receive then rewrites
+	// the pages of one B+tree, not two.
+	tMsg      = "sqs.data"
+	tVis      = tMsg
 	tFGroup   = "sqs.fgroup"
 	tFMsgs    = "sqs.fmsgs"
 	tFReady   = "sqs.fready"
@@ -81,7 +84,7 @@ func queueKey(account, region, name string) []byte {
 
 // queueState is the per-queue record every send touches; kept apart from
 // the queue so that sends do not rewrite its attributes, and stored after
-// the queue's messages in sqs.msg, where it shares a page with the newest
+// the queue's messages in sqs.data after them, where it shares a page with the newest
 // of them: a send then dirties one page fewer.
 type queueState struct {
 	NextSeq uint64 // sequence of the next message
@@ -151,7 +154,21 @@ func jsonUnmarshal(b []byte, v any) error {
 	return nil
 }
 
-func msgKey(qid, seq uint64) []byte { return cat(u64(qid), u64(seq)) }
+const (
+	kindMsg = 'm'
+	kindVis = 'v'
+)
+
+func msgPrefix(qid uint64) []byte { return append(u64(qid), kindMsg) }
+func visPrefix(qid uint64) []byte { return append(u64(qid), kindVis) }
+
+func msgKey(qid, seq uint64) []byte { return cat(msgPrefix(qid), u64(seq)) }
+
+// msgSeq is the sequence of a message key; visAt and visSeq read a
+// visibility key.
+func msgSeq(k []byte) uint64 { return binary.BigEndian.Uint64(k[9:17]) }
+func visAt(k []byte) int64   { return int64(binary.BigEndian.Uint64(k[9:17])) }
+func visSeq(k []byte) uint64 { return binary.BigEndian.Uint64(k[17:25]) }
 
 // stateSeq is the sequence under which a queue's state is kept; no message
 // ever gets it.
@@ -160,7 +177,7 @@ const stateSeq = ^uint64(0)
 func stateKey(qid uint64) []byte { return msgKey(qid, stateSeq) }
 
 func visKey(qid uint64, at int64, seq uint64) []byte {
-	return cat(u64(qid), u64(uint64(at)), u64(seq))
+	return cat(visPrefix(qid), u64(uint64(at)), u64(seq))
 }
 
 func fmsgsPrefix(qid uint64, group string) []byte {

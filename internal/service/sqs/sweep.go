@@ -67,8 +67,8 @@ func (s *Service) expire(ctx context.Context, q *queue) error {
 			}
 			var olds []old
 			var scanErr error
-			err = tx.Scan(tMsg, storage.Range{Prefix: u64(q.ID)}, func(k, v []byte) bool {
-				if binary.BigEndian.Uint64(k[8:]) == stateSeq {
+			err = tx.Scan(tMsg, storage.Range{Prefix: msgPrefix(q.ID)}, func(k, v []byte) bool {
+				if msgSeq(k) == stateSeq {
 					return false
 				}
 				m, err := decodeMessage(v)
@@ -78,7 +78,7 @@ func (s *Service) expire(ctx context.Context, q *queue) error {
 				if m.Sent > cutoff {
 					return false
 				}
-				olds = append(olds, old{binary.BigEndian.Uint64(k[8:]), *m})
+				olds = append(olds, old{msgSeq(k), *m})
 				return len(olds) < sweepChunk
 			})
 			if err != nil {
@@ -164,7 +164,7 @@ func (s *Service) expireIDs(tx storage.Tx, qid uint64, now int64) error {
 
 // dropQueueData deletes everything stored under a deleted queue's id.
 func (s *Service) dropQueueData(ctx context.Context, qid uint64) error {
-	for _, table := range []string{tMsg, tVis, tFMsgs, tFReady, tFGroup, tDedup, tDedupExp, tAttempts} {
+	for _, table := range []string{tMsg, tFMsgs, tFReady, tFGroup, tDedup, tDedupExp, tAttempts} {
 		for {
 			n, err := s.deletePrefix(ctx, table, u64(qid))
 			if err != nil {
@@ -211,8 +211,8 @@ func (s *Service) deleteMessagesBelow(ctx context.Context, q *queue, below uint6
 			var seqs []uint64
 			var msgs []message
 			var scanErr error
-			err := tx.Scan(tMsg, storage.Range{Prefix: u64(qid)}, func(k, v []byte) bool {
-				seq := binary.BigEndian.Uint64(k[8:])
+			err := tx.Scan(tMsg, storage.Range{Prefix: msgPrefix(qid)}, func(k, v []byte) bool {
+				seq := msgSeq(k)
 				if seq >= below {
 					return false
 				}
