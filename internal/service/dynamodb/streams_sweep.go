@@ -51,7 +51,7 @@ func (s *StreamsService) Sweep(ctx context.Context) error {
 		} else {
 			err = s.trimStream(ctx, info.ID, now.Add(-s.retention))
 			if err == nil && info.Closed.IsZero() {
-				err = s.db.Update(ctx, func(tx storage.Tx) error { return rollShard(tx, info.ARN, now, s.shardLife) })
+				err = s.rollShard(ctx, info, now)
 			}
 		}
 		if err != nil {
@@ -74,9 +74,21 @@ func recordCreated(v []byte) (time.Time, bool) {
 }
 
 // trimStream deletes the stream's records created before cutoff, oldest
-// first, a batch per transaction.
+// first, a batch per transaction. A stream with nothing to trim costs a
+// read, not a write transaction.
 func (s *StreamsService) trimStream(ctx context.Context, id uint64, cutoff time.Time) error {
 	prefix := appendUint64(nil, id)
+	due := false
+	err := s.db.View(ctx, func(tx storage.Tx) error {
+		return tx.Scan(tableStreams, storage.Range{Prefix: prefix}, func(_, v []byte) bool {
+			created, ok := recordCreated(v)
+			due = !ok || created.Before(cutoff)
+			return false
+		})
+	})
+	if err != nil || !due {
+		return err
+	}
 	for {
 		full := false
 		err := s.db.Update(ctx, func(tx storage.Tx) error {
@@ -104,6 +116,29 @@ func (s *StreamsService) trimStream(ctx context.Context, id uint64, cutoff time.
 			return err
 		}
 	}
+}
+
+// rollShard closes the open shard of an enabled stream when it is due
+// (see rollShard in streams_shards.go), checking first in a read.
+func (s *StreamsService) rollShard(ctx context.Context, info *streamInfo, now time.Time) error {
+	due := false
+	err := s.db.View(ctx, func(tx storage.Tx) error {
+		last, err := lastSeq(tx, info.ID)
+		if err != nil {
+			return err
+		}
+		shards, err := streamShards(tx, info, last)
+		if err != nil {
+			return err
+		}
+		open := shards[len(shards)-1]
+		due = last >= open.start && now.Sub(open.created) >= s.shardLife
+		return nil
+	})
+	if err != nil || !due {
+		return err
+	}
+	return s.db.Update(ctx, func(tx storage.Tx) error { return rollShard(tx, info.ARN, now, s.shardLife) })
 }
 
 // dropStream deletes a stream past its retention: its records, shards and
