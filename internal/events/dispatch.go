@@ -18,7 +18,7 @@ type pending struct {
 }
 
 // errBatchFailed rolls back a batch in which a local sink failed; the
-// batch is then delivered one delivery per transaction.
+// failure is recorded, and the rest of the batch goes in the next round.
 var errBatchFailed = errors.New("events: a delivery of the batch failed")
 
 // Run is the dispatcher: it delivers due deliveries until ctx ends. It

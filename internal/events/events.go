@@ -14,6 +14,18 @@
 // commit together: exactly once. A sink that talks to the outside (HTTP
 // endpoints) ignores the transaction; it may see a delivery again after a
 // crash, which is the at-least-once contract AWS documents for those.
+//
+// A producer may instead hand local deliveries to Bus.DeliverInline, which
+// delivers them in the producer's own transaction when nothing waits in
+// the outbox (one commit instead of two, no dispatcher latency), and
+// enqueues them otherwise. A local sink wakes its readers with AfterCommit,
+// which runs once the transaction it wrote in (the dispatcher's, or the
+// producer's through WithCommitHooks) committed.
+//
+// Kinds and targets: "sqs" (queue ARN; attributes SQS*), "sns" (topic ARN;
+// see the sns package), "http"/"https" (URL), "lambda" (function ARN; the
+// body is the invocation event), "events" (EventBridge). A sink that can
+// tell whether a target exists implements Checker.
 package events
 
 import (
