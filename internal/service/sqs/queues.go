@@ -387,15 +387,13 @@ func (s *Service) UntagQueue(ctx context.Context, in *sqsapi.UntagQueueInput) (*
 
 // ListQueueTags returns a queue's tags.
 func (s *Service) ListQueueTags(ctx context.Context, in *sqsapi.ListQueueTagsInput) (*sqsapi.ListQueueTagsOutput, error) {
-	out := &sqsapi.ListQueueTagsOutput{}
+	out := &sqsapi.ListQueueTagsOutput{Tags: map[string]string{}}
 	err := s.db.View(ctx, func(tx storage.Tx) error {
 		q, err := s.lookup(ctx, tx, in.QueueUrl)
 		if err != nil {
 			return err
 		}
-		if len(q.Tags) > 0 {
-			out.Tags = q.Tags
-		}
+		maps.Copy(out.Tags, q.Tags)
 		return nil
 	})
 	return out, err

@@ -91,7 +91,8 @@ func receiveParamsOf(in *sqsapi.ReceiveMessageInput) (*receiveParams, error) {
 	return p, nil
 }
 
-// ReceiveMessage returns up to MaxNumberOfMessages messages, waiting up to
+// ReceiveMessage returns up to MaxNumberOfMessages messages (an empty list,
+// not none, when there are none, as SQS's JSON answers), waiting up to
 // WaitTimeSeconds (or the queue's ReceiveMessageWaitTimeSeconds) for one to
 // arrive. A waiting call sleeps on the queue's wake channel, which every
 // commit that makes a message receivable closes, and on a timer for the
@@ -107,7 +108,7 @@ func (s *Service) ReceiveMessage(ctx context.Context, in *sqsapi.ReceiveMessageI
 		if err != nil {
 			if !first && sqsapi.ErrQueueDoesNotExist.Is(err) {
 				// The queue went away while we waited.
-				return &sqsapi.ReceiveMessageOutput{}, nil
+				return &sqsapi.ReceiveMessageOutput{Messages: []sqsapi.Message{}}, nil
 			}
 			return nil, err
 		}
@@ -123,7 +124,7 @@ func (s *Service) ReceiveMessage(ctx context.Context, in *sqsapi.ReceiveMessageI
 			deadline = now.Add(time.Duration(wait) * time.Second)
 		}
 		if !now.Before(deadline) {
-			return &sqsapi.ReceiveMessageOutput{}, nil
+			return &sqsapi.ReceiveMessageOutput{Messages: []sqsapi.Message{}}, nil
 		}
 		sleep := deadline.Sub(now)
 		if r.nextAt > 0 {
@@ -136,7 +137,7 @@ func (s *Service) ReceiveMessage(ctx context.Context, in *sqsapi.ReceiveMessageI
 		case <-r.wake:
 		case <-s.closing:
 			timer.Stop()
-			return &sqsapi.ReceiveMessageOutput{}, nil
+			return &sqsapi.ReceiveMessageOutput{Messages: []sqsapi.Message{}}, nil
 		case <-timer.C:
 		case <-ctx.Done():
 			timer.Stop()
