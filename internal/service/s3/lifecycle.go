@@ -599,8 +599,8 @@ func (s *Service) applyLifecycle(ctx context.Context, name string, keys []string
 				released = append(released, v.Segments...)
 			}
 			if p.expireCurrent {
-				_, segs, err := s.deleteObject(tx, b, key, nil, false, now)
-				if err != nil {
+				res, segs, err := s.deleteObject(tx, b, key, nil, false, now)
+				if err := s.notifyExpired(ctx, tx, b, key, res, err); err != nil {
 					return err
 				}
 				released = append(released, segs...)

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -25,7 +26,13 @@ const (
 	eventCompleteMultipart   = "ObjectCreated:CompleteMultipartUpload"
 	eventDelete              = "ObjectRemoved:Delete"
 	eventDeleteMarkerCreated = "ObjectRemoved:DeleteMarkerCreated"
+	eventExpirationDelete    = "LifecycleExpiration:Delete"
+	eventExpirationMarker    = "LifecycleExpiration:DeleteMarkerCreated"
 )
+
+// lifecycleOperation names the lifecycle worker in request.Info: its
+// events come from S3 itself.
+const lifecycleOperation = "LifecycleExpiration"
 
 // Attributes of the "sns" deliveries S3 makes (see the sns package).
 const (
@@ -70,6 +77,24 @@ func (s *Service) notifyRemoved(ctx context.Context, tx storage.Tx, b *bucketRec
 	if seq == 0 {
 		seq, _ = s.clock.next()
 	}
+	return s.notify(ctx, tx, b, event, eventObject{key: key, versionID: res.versionID, seq: seq})
+}
+
+// notifyExpired enqueues the notification of a current version that a
+// lifecycle rule expired, in the worker's transaction.
+func (s *Service) notifyExpired(ctx context.Context, tx storage.Tx, b *bucketRecord, key string, res deleteResult, err error) error {
+	if err != nil || b.Notification == nil || s.events == nil {
+		return err
+	}
+	event := eventExpirationDelete
+	if res.deleteMarker && res.versionID != "" {
+		event = eventExpirationMarker
+	}
+	seq, _ := seqFromVersionID(res.versionID)
+	if seq == 0 {
+		seq, _ = s.clock.next()
+	}
+	ctx = request.With(ctx, &request.Info{Operation: lifecycleOperation, Region: b.Region, Account: b.Account, Header: http.Header{}})
 	return s.notify(ctx, tx, b, event, eventObject{key: key, versionID: res.versionID, seq: seq})
 }
 
@@ -193,6 +218,9 @@ func bucketRegion(b *bucketRecord, info *request.Info) string {
 
 // principalOf names the caller the way S3 event records do.
 func principalOf(info *request.Info) string {
+	if info.Operation == lifecycleOperation {
+		return "s3.amazonaws.com"
+	}
 	if info.AccessKey == "" {
 		return "Anonymous"
 	}
@@ -200,6 +228,9 @@ func principalOf(info *request.Info) string {
 }
 
 func sourceIP(info *request.Info) string {
+	if info.Operation == lifecycleOperation {
+		return "s3.amazonaws.com"
+	}
 	if info.HTTP == nil {
 		return "127.0.0.1"
 	}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -43,7 +44,7 @@ type notifyFixture struct {
 	got chan *events.Delivery
 }
 
-func newNotifyFixture(t *testing.T) *notifyFixture {
+func newNotifyFixture(t *testing.T, now ...func() time.Time) *notifyFixture {
 	t.Helper()
 	db, err := engine.Open(storage.Options{Ephemeral: true})
 	if err != nil {
@@ -58,7 +59,11 @@ func newNotifyFixture(t *testing.T) *notifyFixture {
 	done := make(chan struct{})
 	go func() { bus.Run(runCtx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
-	f := &notifyFixture{s: New(Deps{Store: db, Events: bus}), got: got}
+	deps := Deps{Store: db, Events: bus}
+	if len(now) > 0 {
+		deps.Now = now[0]
+	}
+	f := &notifyFixture{s: New(deps), got: got}
 	req, _ := http.NewRequest(http.MethodPut, "http://127.0.0.1:4566/b", nil)
 	req.RemoteAddr = "10.1.2.3:5555"
 	f.ctx = request.With(context.Background(), &request.Info{Account: "000000000000", Region: "us-east-1", RequestID: "REQ123",
@@ -321,5 +326,27 @@ func TestEventKeyEncoding(t *testing.T) {
 		if got := eventKey(key); got != want {
 			t.Errorf("eventKey(%q) = %q; want %q", key, got, want)
 		}
+	}
+}
+
+func TestNotificationLifecycleExpiration(t *testing.T) {
+	var offset atomic.Int64
+	f := newNotifyFixture(t, func() time.Time { return time.Now().Add(time.Duration(offset.Load())) })
+	configTestBucket(t, f.s, "lc-events")
+	if err := f.configure(t, "lc-events", &s3api.NotificationConfiguration{
+		QueueConfigurations: []s3api.QueueConfiguration{{QueueArn: ptr(notifyQueue), Events: []string{"s3:LifecycleExpiration:*"}}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	f.next(t) // the test event
+	putString(t, f.s, "lc-events", "old", "x")
+	putLifecycle(t, f.s, "lc-events", s3api.LifecycleRule{Status: ptr("Enabled"), Prefix: ptr(""), Expiration: &s3api.LifecycleExpiration{Days: ptr(int32(1))}})
+	offset.Store(int64(72 * time.Hour))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f.s.StartLifecycle(ctx, time.Hour)
+	r := recordOf(t, f.next(t))
+	if r.EventName != "LifecycleExpiration:Delete" || r.S3.Object.Key != "old" || r.UserIdentity.PrincipalID != "s3.amazonaws.com" {
+		t.Errorf("expiration %+v", r)
 	}
 }
