@@ -36,7 +36,9 @@ func (r *recordingSink) Deliver(ctx context.Context, tx storage.Tx, d *events.De
 	return nil
 }
 
-func (r *recordingSink) Exists(_ context.Context, target string) (bool, error) { return r.known[target], nil }
+func (r *recordingSink) Exists(_ context.Context, target string) (bool, error) {
+	return r.known[target], nil
+}
 
 type notifyFixture struct {
 	s   *Service
