@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/nimbus-cloud/nimbus/internal/api/dynamodbapi"
@@ -232,4 +233,26 @@ func TestBatchGetItemSizeLimit(t *testing.T) {
 	if got+rest != 50 || got != 42 || *out.UnprocessedKeys["Big"].ProjectionExpression != "pk" {
 		t.Fatalf("got %d items and %d unprocessed keys", got, rest)
 	}
+}
+
+// BenchmarkBatchWriteItem25 is awsbench's ddb-batchwrite-25 at the
+// service: batches of 25 new 1 KB items from four writers.
+func BenchmarkBatchWriteItem25(b *testing.B) {
+	s := benchService(b)
+	var n atomic.Int64
+	b.ReportAllocs()
+	b.SetParallelism(2)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := n.Add(1)
+			reqs := make([]dynamodbapi.WriteRequest, 25)
+			for j := range reqs {
+				reqs[j] = putReq(benchItem(fmt.Sprint("bw-", i), fmt.Sprint(j)))
+			}
+			if _, err := s.BatchWriteItem(bg, &dynamodbapi.BatchWriteItemInput{RequestItems: map[string][]dynamodbapi.WriteRequest{"Bench": reqs}}); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
 }

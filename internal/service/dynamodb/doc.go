@@ -23,12 +23,20 @@
 //   - Reads are always strongly consistent; ConsistentRead only changes the
 //     capacity reported.
 //   - Capacity units are computed as DynamoDB bills them but never
-//     enforced: there is no throttling.
+//     enforced: there is no throttling, and BatchWriteItem and
+//     BatchGetItem leave nothing unprocessed (except BatchGetItem's keys
+//     past 16 MB of items).
+//   - A batch's writes, and a transaction, run in one storage
+//     transaction (batch.go, transact.go). The engine has one writer, so
+//     transactions never conflict: TransactionConflictException and
+//     TransactionInProgressException are never returned.
+//   - Expired items (time to live) are deleted by RunExpiry, within one
+//     pass of the worker after they expire (ttl.go).
+//   - Backups are snapshots in the blob store; RestoreTableToPointInTime
+//     restores the table as it is at the time of the request, whatever
+//     time was asked for (backup_restore.go).
 //
-// Not yet: BatchGetItem, BatchWriteItem, transactions, PartiQL, the
-// DynamoDB Streams API (records are written, see stream.go), the expiry of
-// items by time to live (settings are kept: TTLTables), backups, imports,
-// exports, global tables, Kinesis destinations, resource policies, and
-// the "Filter Expression can only contain non-primary key attributes"
-// check of Query.
+// Not yet: PartiQL, imports, exports, global tables, Kinesis
+// destinations, resource policies, and the "Filter Expression can only
+// contain non-primary key attributes" check of Query.
 package dynamodb

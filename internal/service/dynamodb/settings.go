@@ -109,7 +109,8 @@ func errBackupTableNotFound(name string) error {
 }
 
 // UpdateContinuousBackups records the point-in-time recovery setting.
-// Nimbus keeps no history, so restores are not offered.
+// Nimbus keeps no history: a point-in-time restore restores the table as
+// it is (see backup_restore.go).
 func (s *Service) UpdateContinuousBackups(ctx context.Context, in *dynamodbapi.UpdateContinuousBackupsInput) (*dynamodbapi.UpdateContinuousBackupsOutput, error) {
 	ref := refOf(request.FromContext(ctx), deref(in.TableName))
 	spec := in.PointInTimeRecoverySpecification
