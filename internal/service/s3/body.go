@@ -2,6 +2,7 @@ package s3
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/md5"
 	"crypto/rand"
@@ -73,6 +74,23 @@ func (s *Service) receiveSmallBody(body io.Reader, size int64, algos []string) (
 	return r, nil
 }
 
+// readInline returns a copy of the bytes of an inline segment.
+func readInline(tx storage.Tx, sg segment) ([]byte, error) {
+	v, err := tx.Get(tableInline, []byte(sg.Blob))
+	if err != nil {
+		return nil, fmt.Errorf("s3: inline body %s: %w", sg.Blob, err)
+	}
+	if int64(len(v)) != sg.Size {
+		return nil, fmt.Errorf("s3: inline body %s has %d bytes, want %d", sg.Blob, len(v), sg.Size)
+	}
+	return bytes.Clone(v), nil
+}
+
+// inlineReader reads bytes [off, off+n) of an inline body.
+func inlineReader(data []byte, off, n int64) io.Reader {
+	return &segmentReader{cur: bytes.NewReader(data[off : off+n])}
+}
+
 // storeInline writes an inline body in the transaction that commits its
 // object; it does nothing for a body kept as a blob.
 func storeInline(tx storage.Tx, r *received) error {
@@ -87,8 +105,6 @@ func newInlineID() string {
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
 }
-
-var copyBufs = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
 
 // receiveBody streams body into a new blob, computing its MD5 and the
 // flexible checksums named in algos. size is the declared length (-1 when
@@ -107,20 +123,19 @@ func (s *Service) receiveBody(body io.Reader, size int64, algos []string) (*rece
 		_ = w.Abort()
 		return nil, err
 	}
-	writers := []io.Writer{w, h}
+	hashes := []hash.Hash{h}
 	for _, c := range sums {
-		writers = append(writers, c)
+		hashes = append(hashes, c)
 	}
 	var n int64
 	if body != nil {
-		bufp := copyBufs.Get().(*[]byte)
 		limit := int64(maxObjectSize + 1)
 		if size >= 0 {
 			limit = size + 1
 		}
-		n, err = io.CopyBuffer(io.MultiWriter(writers...), io.LimitReader(body, limit), *bufp)
-		copyBufs.Put(bufp)
-		if err != nil {
+		var readErr, writeErr error
+		n, readErr, writeErr = copyHashing(w, io.LimitReader(body, limit), hashes)
+		if err := cmp.Or(readErr, writeErr); err != nil {
 			_ = w.Abort()
 			return nil, bodyError(err)
 		}
@@ -245,17 +260,14 @@ func (r *segmentReader) openNext() error {
 	if p.seg.Inline {
 		var data []byte
 		err := r.s.db.View(context.Background(), func(tx storage.Tx) error {
-			v, err := tx.Get(tableInline, []byte(p.seg.Blob))
-			if err != nil {
-				return err
-			}
-			data = bytes.Clone(v[p.off : p.off+p.n])
-			return nil
+			var err error
+			data, err = readInline(tx, p.seg)
+			return err
 		})
 		if err != nil {
-			return fmt.Errorf("s3: inline body %s: %w", p.seg.Blob, err)
+			return err
 		}
-		r.cur = bytes.NewReader(data)
+		r.cur = bytes.NewReader(data[p.off : p.off+p.n])
 		return nil
 	}
 	b, err := r.s.blobs.Open(p.seg.Blob)

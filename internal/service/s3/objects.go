@@ -2,6 +2,7 @@ package s3
 
 import (
 	"context"
+	"io"
 	"net/url"
 	"strconv"
 	"strings"
@@ -263,8 +264,16 @@ func (s *Service) putObject(ctx context.Context, in *s3api.PutObjectInput, formT
 // readTarget finds the version a GET or HEAD reads, with S3's errors for
 // missing keys, versions and delete markers.
 func (s *Service) readTarget(ctx context.Context, bucketName, key string, versionID *string) (*bucketRecord, *objectRecord, error) {
+	b, rec, _, err := s.readTargetBody(ctx, bucketName, key, versionID, false)
+	return b, rec, err
+}
+
+// readTargetBody is readTarget that, with withInline, also returns the body
+// of an object kept inline, read in the same transaction as its record.
+func (s *Service) readTargetBody(ctx context.Context, bucketName, key string, versionID *string, withInline bool) (*bucketRecord, *objectRecord, []byte, error) {
 	var b *bucketRecord
 	var rec *objectRecord
+	var inline []byte
 	err := s.db.View(ctx, func(tx storage.Tx) error {
 		var err error
 		if b, err = s.bucket(tx, bucketName); err != nil {
@@ -280,26 +289,29 @@ func (s *Service) readTarget(ctx context.Context, bucketName, key string, versio
 		} else {
 			rec, err = latest(tx, bucketName, key)
 		}
+		if err == nil && withInline && rec != nil && len(rec.Segments) == 1 && rec.Segments[0].Inline {
+			inline, err = readInline(tx, rec.Segments[0])
+		}
 		return err
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	switch {
 	case rec == nil && versionID != nil:
-		return nil, nil, errNoSuchVersion.New("The specified version does not exist.").WithDetail(map[string]string{"Key": key, "VersionId": *versionID})
+		return nil, nil, nil, errNoSuchVersion.New("The specified version does not exist.").WithDetail(map[string]string{"Key": key, "VersionId": *versionID})
 	case rec == nil:
-		return nil, nil, noSuchKey(key)
+		return nil, nil, nil, noSuchKey(key)
 	case rec.DeleteMarker && versionID != nil:
-		return nil, nil, errMethodNotAllowed.New("The specified method is not allowed against this resource.").
+		return nil, nil, nil, errMethodNotAllowed.New("The specified method is not allowed against this resource.").
 			WithDetail(map[string]string{"Method": "GET", "ResourceType": "DeleteMarker"}).
 			WithHeader("x-amz-delete-marker", "true").WithHeader("x-amz-version-id", rec.VersionID).
 			WithHeader("Last-Modified", httpDate(rec.LastModified))
 	case rec.DeleteMarker:
-		return nil, nil, errNoSuchKey.New("The specified key does not exist.").WithDetail(map[string]string{"Key": key}).
+		return nil, nil, nil, errNoSuchKey.New("The specified key does not exist.").WithDetail(map[string]string{"Key": key}).
 			WithHeader("x-amz-delete-marker", "true").WithHeader("x-amz-version-id", rec.VersionID)
 	}
-	return b, rec, nil
+	return b, rec, inline, nil
 }
 
 func httpDate(t time.Time) string { return t.UTC().Format(http1123) }
@@ -433,7 +445,7 @@ func selectRead(rec *objectRecord, rangeHeader *string, partNumber *int32) (obje
 }
 
 func (s *Service) GetObject(ctx context.Context, in *s3api.GetObjectInput) (*s3api.GetObjectOutput, error) {
-	b, rec, err := s.readTarget(ctx, deref(in.Bucket), deref(in.Key), in.VersionId)
+	b, rec, inline, err := s.readTargetBody(ctx, deref(in.Bucket), deref(in.Key), in.VersionId, true)
 	if err != nil {
 		return nil, err
 	}
@@ -471,8 +483,10 @@ func (s *Service) GetObject(ctx context.Context, in *s3api.GetObjectInput) (*s3a
 	out.Expiration = expirationOutput(b, rec, in.VersionId)
 	applyResponseOverrides(&out.ContentType, &out.ContentLanguage, &out.Expires, &out.CacheControl, &out.ContentDisposition, &out.ContentEncoding,
 		in.ResponseContentType, in.ResponseContentLanguage, in.ResponseExpires, in.ResponseCacheControl, in.ResponseContentDisposition, in.ResponseContentEncoding)
-	body, err := s.objectReader(rec.Segments, rd.off, rd.n)
-	if err != nil {
+	var body io.Reader
+	if inline != nil {
+		body = inlineReader(inline, rd.off, rd.n)
+	} else if body, err = s.objectReader(rec.Segments, rd.off, rd.n); err != nil {
 		return nil, err
 	}
 	out.Body = body
