@@ -15,7 +15,7 @@ func (s *Service) DeleteMessage(ctx context.Context, in *sqsapi.DeleteMessageInp
 		return nil, invalidReceipt(h)
 	}
 	var fifo bool
-	err := s.commit.update(ctx, func(tx storage.Tx) error {
+	err := s.db.Update(ctx, func(tx storage.Tx) error {
 		q, err := s.lookup(ctx, tx, in.QueueUrl)
 		if err != nil {
 			return err
@@ -84,7 +84,7 @@ func (s *Service) DeleteMessageBatch(ctx context.Context, in *sqsapi.DeleteMessa
 	out := &sqsapi.DeleteMessageBatchOutput{}
 	var fifo bool
 	var qid uint64
-	err := s.commit.update(ctx, func(tx storage.Tx) error {
+	err := s.db.Update(ctx, func(tx storage.Tx) error {
 		out.Failed, out.Successful = []sqsapi.BatchResultErrorEntry{}, []sqsapi.DeleteMessageBatchResultEntry{}
 		q, err := s.lookup(ctx, tx, in.QueueUrl)
 		if err != nil {
@@ -132,7 +132,7 @@ func (s *Service) ChangeMessageVisibility(ctx context.Context, in *sqsapi.Change
 		return nil, invalidReceipt(h)
 	}
 	var qid uint64
-	err := s.commit.update(ctx, func(tx storage.Tx) error {
+	err := s.db.Update(ctx, func(tx storage.Tx) error {
 		q, err := s.lookup(ctx, tx, in.QueueUrl)
 		if err != nil {
 			return err
@@ -196,7 +196,7 @@ func (s *Service) ChangeMessageVisibilityBatch(ctx context.Context, in *sqsapi.C
 	}
 	out := &sqsapi.ChangeMessageVisibilityBatchOutput{}
 	var qid uint64
-	err := s.commit.update(ctx, func(tx storage.Tx) error {
+	err := s.db.Update(ctx, func(tx storage.Tx) error {
 		out.Failed, out.Successful = []sqsapi.BatchResultErrorEntry{}, []sqsapi.ChangeMessageVisibilityBatchResultEntry{}
 		q, err := s.lookup(ctx, tx, in.QueueUrl)
 		if err != nil {

@@ -77,7 +77,7 @@ func (s *Service) StartMessageMoveTask(ctx context.Context, in *sqsapi.StartMess
 	}
 	t := &moveTask{ID: newMessageID(), Source: deref(in.SourceArn), Destination: deref(in.DestinationArn),
 		Rate: deref(in.MaxNumberOfMessagesPerSecond), Status: taskRunning, Started: s.nowMs()}
-	err := s.commit.update(ctx, func(tx storage.Tx) error {
+	err := s.db.Update(ctx, func(tx storage.Tx) error {
 		src, err := queueByARN(tx, t.Source)
 		if err != nil {
 			return err
@@ -214,7 +214,7 @@ func (s *Service) CancelMessageMoveTask(ctx context.Context, in *sqsapi.CancelMe
 		return nil, invalidParam("TaskHandle", deref(in.TaskHandle), "Task handle is invalid.")
 	}
 	var moved int64
-	err = s.commit.update(ctx, func(tx storage.Tx) error {
+	err = s.db.Update(ctx, func(tx storage.Tx) error {
 		var t moveTask
 		if err := getJSON(tx, tTasks, []byte(h.TaskID), &t); err != nil || t.Status != taskRunning {
 			if err != nil && !notFound(err) {
@@ -303,7 +303,7 @@ func (s *Service) runTask(ctx context.Context, id string) {
 }
 
 func (s *Service) moveBatch(ctx context.Context, id string) (more bool, woken []uint64, err error) {
-	err = s.commit.update(ctx, func(tx storage.Tx) error {
+	err = s.db.Update(ctx, func(tx storage.Tx) error {
 		more, woken = false, nil
 		var t moveTask
 		if err := getJSON(tx, tTasks, []byte(id), &t); err != nil {

@@ -38,7 +38,7 @@ func (s *Service) CreateQueue(ctx context.Context, in *sqsapi.CreateQueueInput) 
 		return nil, errInvalidParameterValue.New("The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix and be 1 to 80 in length.")
 	}
 	now := s.now()
-	err := s.commit.update(ctx, func(tx storage.Tx) error {
+	err := s.db.Update(ctx, func(tx storage.Tx) error {
 		arn := queueARN(info.Region, info.Account, name)
 		attrs, err := normalizeAttrs(in.Attributes, true, fifo, s.redriveCheck(tx, arn, fifo))
 		if err != nil {
@@ -123,7 +123,7 @@ func (s *Service) redriveCheck(tx storage.Tx, source string, fifo bool) func(*re
 // DeleteQueue deletes a queue at once; its messages are swept afterwards.
 func (s *Service) DeleteQueue(ctx context.Context, in *sqsapi.DeleteQueueInput) (*sqsapi.DeleteQueueOutput, error) {
 	var qid uint64
-	err := s.commit.update(ctx, func(tx storage.Tx) error {
+	err := s.db.Update(ctx, func(tx storage.Tx) error {
 		q, err := s.lookup(ctx, tx, in.QueueUrl)
 		if err != nil {
 			return err
@@ -304,7 +304,7 @@ func (s *Service) SetQueueAttributes(ctx context.Context, in *sqsapi.SetQueueAtt
 		return nil, missingParam("Attribute.Name")
 	}
 	var qid uint64
-	err := s.commit.update(ctx, func(tx storage.Tx) error {
+	err := s.db.Update(ctx, func(tx storage.Tx) error {
 		q, err := s.lookup(ctx, tx, in.QueueUrl)
 		if err != nil {
 			return err
@@ -331,7 +331,7 @@ func (s *Service) SetQueueAttributes(ctx context.Context, in *sqsapi.SetQueueAtt
 func (s *Service) PurgeQueue(ctx context.Context, in *sqsapi.PurgeQueueInput) (*sqsapi.PurgeQueueOutput, error) {
 	var q *queue
 	var below uint64
-	err := s.commit.update(ctx, func(tx storage.Tx) error {
+	err := s.db.Update(ctx, func(tx storage.Tx) error {
 		var err error
 		if q, err = s.lookup(ctx, tx, in.QueueUrl); err != nil {
 			return err
@@ -401,7 +401,7 @@ func (s *Service) ListQueueTags(ctx context.Context, in *sqsapi.ListQueueTagsInp
 
 // updateQueue changes a queue in one transaction.
 func (s *Service) updateQueue(ctx context.Context, queueURL *string, fn func(q *queue) error) error {
-	return s.commit.update(ctx, func(tx storage.Tx) error {
+	return s.db.Update(ctx, func(tx storage.Tx) error {
 		q, err := s.lookup(ctx, tx, queueURL)
 		if err != nil {
 			return err

@@ -158,7 +158,7 @@ type received struct {
 func (s *Service) receiveOnce(ctx context.Context, queueURL *string, p *receiveParams) (received, error) {
 	var r received
 	var wakeOthers []uint64
-	err := s.commit.update(ctx, func(tx storage.Tx) error {
+	err := s.db.Update(ctx, func(tx storage.Tx) error {
 		r, wakeOthers = received{}, nil
 		q, err := s.lookup(ctx, tx, queueURL)
 		if err != nil {

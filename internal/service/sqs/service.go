@@ -27,7 +27,6 @@ type Service struct {
 	now func() time.Time
 	log *slog.Logger
 
-	commit  committer
 	waiters waiters
 	// closing ends long polls when Nimbus shuts down (EndLongPolls).
 	closing   chan struct{}
@@ -52,7 +51,7 @@ func New(d Deps) *Service {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Service{db: d.Store, now: now, log: log, commit: committer{db: d.Store}, closing: make(chan struct{}), waiters: waiters{m: map[uint64]chan struct{}{}},
+	return &Service{db: d.Store, now: now, log: log, closing: make(chan struct{}), waiters: waiters{m: map[uint64]chan struct{}{}},
 		tasks: map[string]context.CancelFunc{}, bgCtx: context.Background()}
 }
 

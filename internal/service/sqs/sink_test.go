@@ -92,8 +92,8 @@ func TestSinkRefusals(t *testing.T) {
 	}
 }
 
-// Concurrent transactions share commits, and one that fails leaves the
-// others of its batch committed.
+// Concurrent sends, some to a queue that does not exist: the failures do
+// not disturb the others (the on-disk engine commits them together).
 func TestGroupCommit(t *testing.T) {
 	s := newTestService(t)
 	url := mustCreate(t, s, "q", nil)

@@ -54,7 +54,7 @@ func (s *Service) sweep(ctx context.Context) error {
 func (s *Service) expire(ctx context.Context, q *queue) error {
 	for {
 		done := true
-		err := s.commit.update(ctx, func(tx storage.Tx) error {
+		err := s.db.Update(ctx, func(tx storage.Tx) error {
 			cur, err := loadQueue(tx, q.Account, q.Region, q.Name)
 			if err != nil || cur.ID != q.ID {
 				return nil // deleted meanwhile
@@ -175,14 +175,14 @@ func (s *Service) dropQueueData(ctx context.Context, qid uint64) error {
 			}
 		}
 	}
-	return s.commit.update(ctx, func(tx storage.Tx) error {
+	return s.db.Update(ctx, func(tx storage.Tx) error {
 		return tx.Delete(tGarbage, u64(qid))
 	})
 }
 
 func (s *Service) deletePrefix(ctx context.Context, table string, prefix []byte) (int, error) {
 	var n int
-	err := s.commit.update(ctx, func(tx storage.Tx) error {
+	err := s.db.Update(ctx, func(tx storage.Tx) error {
 		var keys [][]byte
 		if err := tx.Scan(table, storage.Range{Prefix: prefix}, func(k, _ []byte) bool {
 			keys = append(keys, append([]byte(nil), k...))
@@ -207,7 +207,7 @@ func (s *Service) deleteMessagesBelow(ctx context.Context, q *queue, below uint6
 	qid := q.ID
 	for {
 		done := true
-		err := s.commit.update(ctx, func(tx storage.Tx) error {
+		err := s.db.Update(ctx, func(tx storage.Tx) error {
 			var seqs []uint64
 			var msgs []message
 			var scanErr error
