@@ -406,8 +406,9 @@ func (s *Service) publishIn(ctx context.Context, tx storage.Tx, f *fanout, pub *
 	return s.bus.Enqueue(tx, ds...)
 }
 
-// publishTx runs a publish in a group commit, first delivering to local
-// sinks (SQS) in the publish's own transaction; if a sink fails there, the
+// publishTx runs a publish in a transaction (which the storage engine
+// commits together with concurrent ones), first delivering to local sinks
+// (SQS) in the publish's own transaction; if a sink fails there, the
 // publish runs again with its deliveries enqueued for the dispatcher,
 // which retries them and sends them to their dead-letter queues. fn may
 // run more than once and must start afresh each time.
@@ -415,7 +416,7 @@ func (s *Service) publishTx(ctx context.Context, fn func(ctx context.Context, tx
 	hctx, hooks := events.WithCommitHooks(ctx)
 	inline := true
 	for {
-		err := s.commits.update(ctx, func(tx storage.Tx) error {
+		err := s.db.Update(ctx, func(tx storage.Tx) error {
 			hooks(false)
 			return fn(hctx, tx, inline)
 		})

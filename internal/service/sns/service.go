@@ -57,7 +57,6 @@ type Service struct {
 
 	signers signerCache
 	cache   fanoutCache
-	commits committer
 }
 
 var _ snsapi.API = (*Service)(nil)
@@ -81,7 +80,6 @@ func New(d Deps) *Service {
 	}
 	s := &Service{db: d.Store, bus: d.Bus, now: now, log: log, http: client}
 	s.cache.m = map[string]*fanout{}
-	s.commits.db = d.Store
 	if d.Bus != nil {
 		hs := &httpSink{s: s}
 		d.Bus.Register(kindHTTP, hs)
