@@ -241,7 +241,7 @@ func (s *Service) PublishBatch(ctx context.Context, in *snsapi.PublishBatchInput
 		pubs[i] = pub
 	}
 	s.presign(ctx, topic, pubs, info.Endpoint)
-	// The group commit may run this more than once: it starts afresh each
+	// publishTx may run this more than once: it starts afresh each
 	// time.
 	failed := map[int]error{}
 	err := s.publishTx(ctx, func(ctx context.Context, tx storage.Tx, inline bool) error {
