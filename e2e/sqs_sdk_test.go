@@ -546,3 +546,60 @@ func TestSQSSDKMoveTaskResumesAfterRestart(t *testing.T) {
 		t.Fatalf("destination holds %v", attrs.Attributes)
 	}
 }
+
+// TestSQSSDKFifoConcurrentConsumers: with several consumers, each message
+// group is still handed out one in-flight batch at a time and in order.
+func TestSQSSDKFifoConcurrentConsumers(t *testing.T) {
+	cloud := nimbus.Start(t)
+	c := sqsClient(cloud)
+	url := createQueue(t, c, "consumers.fifo", map[string]string{"FifoQueue": "true", "ContentBasedDeduplication": "true"})
+	const groups, per = 5, 20
+	for i := range per {
+		var entries []types.SendMessageBatchRequestEntry
+		for g := range groups {
+			entries = append(entries, types.SendMessageBatchRequestEntry{Id: aws.String(fmt.Sprintf("g%d", g)),
+				MessageBody: aws.String(fmt.Sprintf("%d:%03d", g, i)), MessageGroupId: aws.String(fmt.Sprintf("g%d", g))})
+		}
+		if _, err := c.SendMessageBatch(ctx(t), &sqs.SendMessageBatchInput{QueueUrl: &url, Entries: entries}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var mu sync.Mutex
+	next := map[string]int{}
+	total := 0
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				done := total == groups*per
+				mu.Unlock()
+				if done {
+					return
+				}
+				r, err := c.ReceiveMessage(ctx(t), &sqs.ReceiveMessageInput{QueueUrl: &url, MaxNumberOfMessages: 3, WaitTimeSeconds: 1})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				for _, m := range r.Messages {
+					g, n, _ := strings.Cut(*m.Body, ":")
+					i, _ := strconv.Atoi(n)
+					mu.Lock()
+					if i != next[g] {
+						t.Errorf("group %s: got %d, want %d", g, i, next[g])
+					}
+					next[g] = i + 1
+					total++
+					mu.Unlock()
+					if _, err := c.DeleteMessage(ctx(t), &sqs.DeleteMessageInput{QueueUrl: &url, ReceiptHandle: m.ReceiptHandle}); err != nil {
+						t.Error(err)
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
