@@ -105,3 +105,22 @@ func (k sink) Deliver(ctx context.Context, tx storage.Tx, d *events.Delivery) er
 	}
 	return nil
 }
+
+// Exists tells producers that check their destinations (S3 notification
+// configurations, SNS subscriptions) whether the queue an ARN names exists.
+func (k sink) Exists(ctx context.Context, arn string) (bool, error) {
+	region, acct, name, err := parseARN(arn)
+	if err != nil {
+		return false, nil
+	}
+	found := false
+	err = k.s.db.View(ctx, func(tx storage.Tx) error {
+		_, err := tx.Get(tQueues, queueKey(acct, region, name))
+		if notFound(err) {
+			return nil
+		}
+		found = err == nil
+		return err
+	})
+	return found, err
+}

@@ -128,3 +128,24 @@ func TestGroupCommit(t *testing.T) {
 		t.Fatalf("messages stored: %v %v", c, err)
 	}
 }
+
+func TestSinkExists(t *testing.T) {
+	s := newTestService(t)
+	mustCreate(t, s, "here", nil)
+	checker, ok := s.Sink().(interface {
+		Exists(context.Context, string) (bool, error)
+	})
+	if !ok {
+		t.Fatal("the sink cannot tell whether a queue exists")
+	}
+	for arn, want := range map[string]bool{
+		"arn:aws:sqs:us-east-1:000000000000:here":  true,
+		"arn:aws:sqs:us-east-1:000000000000:there": false,
+		"arn:aws:sqs:eu-west-1:000000000000:here":  false,
+		"not an arn": false,
+	} {
+		if got, err := checker.Exists(context.Background(), arn); err != nil || got != want {
+			t.Errorf("%s: %v %v, want %v", arn, got, err, want)
+		}
+	}
+}
