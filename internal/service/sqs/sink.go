@@ -34,6 +34,11 @@ func (s *Service) Sink() events.Sink { return sink{s} }
 
 type sink struct{ s *Service }
 
+var (
+	_ events.Sink    = sink{}
+	_ events.Checker = sink{}
+)
+
 var errNoQueue = errors.New("sqs: the target queue does not exist")
 
 // Deliver implements events.Sink. A missing queue or a message the queue
