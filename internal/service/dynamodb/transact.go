@@ -2,6 +2,7 @@ package dynamodb
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"strings"
 
@@ -251,8 +252,8 @@ func (b *boundAction) evaluate(tx storage.Tx) (*dynamodbapi.CancellationReason, 
 // validationReason turns a request error found while evaluating an action
 // into its cancellation reason; other errors stay errors.
 func validationReason(err error) (*dynamodbapi.CancellationReason, error) {
-	e, ok := err.(*awserr.Error)
-	if !ok || e.Code != awserr.ValidationException.Code {
+	var e *awserr.Error
+	if !errors.As(err, &e) || e.Code != awserr.ValidationException.Code {
 		return nil, err
 	}
 	return &dynamodbapi.CancellationReason{Code: ptr("ValidationError"), Message: ptr(e.Message)}, nil
