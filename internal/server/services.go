@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/nimbus-cloud/nimbus/internal/api/dynamodbapi"
@@ -11,7 +10,6 @@ import (
 	"github.com/nimbus-cloud/nimbus/internal/api/s3api"
 	"github.com/nimbus-cloud/nimbus/internal/api/snsapi"
 	"github.com/nimbus-cloud/nimbus/internal/api/sqsapi"
-	"github.com/nimbus-cloud/nimbus/internal/aws/request"
 	"github.com/nimbus-cloud/nimbus/internal/events"
 	"github.com/nimbus-cloud/nimbus/internal/gateway"
 	"github.com/nimbus-cloud/nimbus/internal/protocol"
@@ -72,7 +70,7 @@ func (s *Server) build() error {
 	sqssvc := sqs.New(sqs.Deps{Store: s.store, Log: s.log})
 	s.background(func(ctx context.Context) { sqssvc.Run(ctx, sqsSweepEvery) })
 	s.onShutdown = append(s.onShutdown, sqssvc.EndLongPolls)
-	bus.Register(events.KindSQS, sqsSink{Sink: sqssvc.Sink(), svc: sqssvc})
+	bus.Register(events.KindSQS, sqssvc.Sink())
 
 	snssvc := sns.New(sns.Deps{Store: s.store, Bus: bus, Log: s.log})
 	s.background(func(ctx context.Context) { snssvc.Run(ctx, snsSweepEvery) })
@@ -100,25 +98,4 @@ func (s *Server) build() error {
 	// deliveries left from the last run find theirs.
 	s.background(bus.Run)
 	return nil
-}
-
-// sqsSink is SQS's events sink, able to tell producers that check their
-// destinations (S3 notification configurations) whether a queue exists.
-type sqsSink struct {
-	events.Sink
-	svc *sqs.Service
-}
-
-func (k sqsSink) Exists(ctx context.Context, arn string) (bool, error) {
-	// arn:aws:sqs:region:account:name
-	parts := strings.Split(arn, ":")
-	if len(parts) != 6 || parts[2] != "sqs" {
-		return false, nil
-	}
-	ctx = request.With(ctx, &request.Info{Account: parts[4], Region: parts[3], Header: http.Header{}})
-	_, err := k.svc.GetQueueUrl(ctx, &sqsapi.GetQueueUrlInput{QueueName: &parts[5]})
-	if sqsapi.ErrQueueDoesNotExist.Is(err) {
-		return false, nil
-	}
-	return err == nil, err
 }
