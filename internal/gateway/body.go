@@ -31,6 +31,8 @@ func (g *Gateway) prepareBody(ex *exchange, verified *sigv4.Result) (*limiter, e
 		cr := awschunked.NewReader(r.Body, opts)
 		r.Body = readCloser{cr, r.Body}
 		ex.info.Trailer = cr.Trailer
+		// r shares its header map with the server's request: change a copy.
+		r.Header = r.Header.Clone()
 		awschunked.StripEncoding(r.Header)
 		if known {
 			r.ContentLength = length

@@ -155,7 +155,11 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		info.Service = rt.svc.Model.Name
 	}
 	info.RequestID = newRequestID(rt != nil && rt.svc.s3Style())
-	r = r.Clone(request.With(r.Context(), info))
+	// A shallow copy: the few steps that change the URL or the header map
+	// (virtual-host rewriting, aws-chunked decoding) copy them first, so
+	// the server's own request is never changed and most requests copy
+	// nothing.
+	r = r.WithContext(request.With(r.Context(), info))
 	info.HTTP = r
 
 	ex := &exchange{g: g, w: rec, r: r, info: info, rt: rt, auth: auth, authErr: authErr}

@@ -441,8 +441,11 @@ func hostname(host string) string {
 }
 
 // rewriteVirtualHost turns a virtual-hosted S3 request into path style,
-// bucket first, so the codec sees one form.
+// bucket first, so the codec sees one form. r's URL is replaced by a copy,
+// as r may share it with the server's request.
 func rewriteVirtualHost(r *http.Request, bucket string) {
+	u := *r.URL
+	r.URL = &u
 	path := r.URL.Path
 	if path == "/" || path == "" {
 		r.URL.Path = "/" + bucket
