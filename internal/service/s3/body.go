@@ -28,8 +28,18 @@ type received struct {
 	sums map[string]string // flexible checksums computed while receiving
 	// inline holds the bytes of a small body (seg.Inline); the caller
 	// stores them with storeInline in the transaction that commits the
-	// object.
+	// object, then calls done.
 	inline []byte
+	// pooled is the buffer inline lives in.
+	pooled *[]byte
+}
+
+// done gives back the memory of an inline body once it has been stored.
+func (r *received) done() {
+	if r.pooled != nil {
+		inlineBufs.Put(r.pooled)
+		r.pooled, r.inline = nil, nil
+	}
 }
 
 // maxInlineSize is the largest body kept inside the metadata store. Below
@@ -39,14 +49,20 @@ const maxInlineSize = 64 << 10
 var inlineBufs = sync.Pool{New: func() any { b := make([]byte, maxInlineSize+1); return &b }}
 
 // receiveSmallBody is receiveBody for callers that can store a small body
-// inline: a body of at most maxInlineSize bytes comes back in memory, a
-// larger one is streamed into a blob as receiveBody does.
+// inline: a body of at most maxInlineSize bytes comes back in memory (the
+// caller calls done when it no longer needs it), a larger one is streamed
+// into a blob as receiveBody does.
 func (s *Service) receiveSmallBody(body io.Reader, size int64, algos []string) (*received, error) {
 	if size > maxInlineSize || body == nil {
 		return s.receiveBody(body, size, algos)
 	}
 	bufp := inlineBufs.Get().(*[]byte)
-	defer inlineBufs.Put(bufp)
+	kept := false
+	defer func() {
+		if !kept {
+			inlineBufs.Put(bufp)
+		}
+	}()
 	buf := *bufp
 	n, err := io.ReadFull(body, buf)
 	switch {
@@ -66,7 +82,8 @@ func (s *Service) receiveSmallBody(body io.Reader, size int64, algos []string) (
 		return nil, err
 	}
 	sum := md5.Sum(data)
-	r := &received{seg: segment{Blob: newInlineID(), Size: int64(n), Inline: true}, md5: sum[:], sums: map[string]string{}, inline: bytes.Clone(data)}
+	kept = true
+	r := &received{seg: segment{Blob: newInlineID(), Size: int64(n), Inline: true}, md5: sum[:], sums: map[string]string{}, inline: data, pooled: bufp}
 	for name, c := range sums {
 		c.Write(data)
 		r.sums[name] = base64.StdEncoding.EncodeToString(c.Sum(nil))

@@ -163,9 +163,14 @@ func (s *Service) putObject(ctx context.Context, in *s3api.PutObjectInput, formT
 			return nil, err
 		}
 	}
-	acl, err := aclFromRequest(info.Account, in.ACL, grants, objectCannedACLs)
-	if err != nil {
-		return nil, err
+	// Without ACL headers the ACL is the owner's private one, which stored
+	// rows leave out (isPrivateACL): nil says the same without building it.
+	var acl *s3api.AccessControlPolicy
+	if in.ACL != nil || grants.any() || info.Account == "" {
+		var err error
+		if acl, err = aclFromRequest(info.Account, in.ACL, grants, objectCannedACLs); err != nil {
+			return nil, err
+		}
 	}
 	want, err := requestedChecksums(ctx, in.ChecksumAlgorithm, checksumHeaders{
 		"CRC32": in.ChecksumCRC32, "CRC32C": in.ChecksumCRC32C, "CRC64NVME": in.ChecksumCRC64NVME,
@@ -182,6 +187,7 @@ func (s *Service) putObject(ctx context.Context, in *s3api.PutObjectInput, formT
 	if err != nil {
 		return nil, err
 	}
+	defer body.done()
 	ok := false
 	defer func() {
 		if !ok && !body.seg.Inline {
