@@ -140,6 +140,9 @@ func (s *Service) readSnapshot(id string, fn func(v []byte) error) error {
 // request; the answer says CREATING, as DynamoDB's does, and the backup is
 // AVAILABLE from then on.
 func (s *Service) CreateBackup(ctx context.Context, in *dynamodbapi.CreateBackupInput) (*dynamodbapi.CreateBackupOutput, error) {
+	if name := deref(in.BackupName); !validNameChars(name) {
+		return nil, validationf("1 validation error detected: Value '%s' at 'backupName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+", name)
+	}
 	ref := refOf(request.FromContext(ctx), deref(in.TableName))
 	var b *backupMeta
 	err := s.db.View(ctx, func(tx storage.Tx) error {

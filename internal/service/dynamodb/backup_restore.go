@@ -302,6 +302,9 @@ func (s *Service) abandonRestores(ctx context.Context) {
 func (s *Service) RestoreTableFromBackup(ctx context.Context, in *dynamodbapi.RestoreTableFromBackupInput) (*dynamodbapi.RestoreTableFromBackupOutput, error) {
 	info := request.FromContext(ctx)
 	target := deref(in.TargetTableName)
+	if err := validTableName(target, "targetTableName"); err != nil {
+		return nil, err
+	}
 	var b *backupMeta
 	err := s.db.View(ctx, func(tx storage.Tx) error {
 		var err error
@@ -349,6 +352,9 @@ func (s *Service) RestoreTableToPointInTime(ctx context.Context, in *dynamodbapi
 		return nil, validation("Only one of RestoreDateTime or UseLatestRestorableTime can be specified")
 	}
 	target := deref(in.TargetTableName)
+	if err := validTableName(target, "targetTableName"); err != nil {
+		return nil, err
+	}
 	var src *tableMeta
 	var blob string
 	now := s.now().UTC()

@@ -116,8 +116,12 @@ func TestBackupAndRestore(t *testing.T) {
 	}
 	_, err = s.DescribeBackup(bg, &dynamodbapi.DescribeBackupInput{BackupArn: ptr(arn)})
 	wantErr(t, err, "BackupNotFoundException", "Backup not found: "+arn)
-	_, err = s.CreateBackup(bg, &dynamodbapi.CreateBackupInput{TableName: ptr("Nope"), BackupName: ptr("b")})
+	_, err = s.CreateBackup(bg, &dynamodbapi.CreateBackupInput{TableName: ptr("Nope"), BackupName: ptr("bak")})
 	wantErr(t, err, "TableNotFoundException", "Table not found: Nope")
+	_, err = s.CreateBackup(bg, &dynamodbapi.CreateBackupInput{TableName: ptr("Orders"), BackupName: ptr("no spaces")})
+	wantErr(t, err, "ValidationException", "at 'backupName' failed to satisfy constraint: Member must satisfy regular expression pattern")
+	_, err = restoreFrom(s, arn, "bad name")
+	wantErr(t, err, "ValidationException", "at 'targetTableName' failed to satisfy constraint")
 }
 
 func TestRestoreOverrides(t *testing.T) {
