@@ -42,17 +42,28 @@ type writer struct {
 
 // pending is one Update waiting for its commit.
 type pending struct {
-	fn       func(storage.Tx) error
-	err      error
-	panicked bool
-	panicVal any
+	fn func(storage.Tx) error
+	// writeFreelist makes the commit write bbolt's free list.
+	writeFreelist bool
+	err           error
+	panicked      bool
+	panicVal      any
 	// wake tells a queued update that it was committed (false) or that it
 	// is to commit the next batch (true).
 	wake chan bool
 }
 
 func (w *writer) update(db *bbolt.DB, fn func(storage.Tx) error) error {
-	p := &pending{fn: fn, wake: make(chan bool, 1)}
+	return w.submit(db, &pending{fn: fn, wake: make(chan bool, 1)})
+}
+
+// syncFreelist commits a transaction that writes bbolt's free list (which
+// other commits leave out, see bolt.go), for Close.
+func (w *writer) syncFreelist(db *bbolt.DB) error {
+	return w.submit(db, &pending{fn: func(storage.Tx) error { return nil }, writeFreelist: true, wake: make(chan bool, 1)})
+}
+
+func (w *writer) submit(db *bbolt.DB, p *pending) error {
 	w.mu.Lock()
 	w.queue = append(w.queue, p)
 	lead := !w.busy
@@ -147,6 +158,13 @@ func commitBatch(db *bbolt.DB, batch []*pending) {
 	}
 	if succeeded == 0 {
 		return
+	}
+	for _, p := range batch {
+		if p.writeFreelist && p.err == nil {
+			// Only the committing goroutine reads the setting; a later
+			// commit that also writes the list does no harm.
+			db.NoFreelistSync = false
+		}
 	}
 	if err := btx.Commit(); err != nil {
 		err = closedErr(fmt.Errorf("bolt: %w", err))
