@@ -108,25 +108,54 @@ func checkItemSize(it *storedItem, msg string) error {
 	return nil
 }
 
+// requestCondition checks the condition parameters of a PutItem or
+// DeleteItem (expression or legacy Expected, never both; no unused
+// placeholders) and parses the condition; nil means none.
+func requestCondition(condition *string, expected map[string]dynamodbapi.ExpectedAttributeValue, op *string,
+	names map[string]string, values map[string]dynamodbapi.AttributeValue) (*expr.Condition, error) {
+	if err := expr.CheckParams(setParams("Expected", expected != nil, "ConditionalOperator", op),
+		setParams("ConditionExpression", condition), []string{"ConditionExpression"}, names, values); err != nil {
+		return nil, err
+	}
+	cond, err := writeCondition(condition, expected, op, names, values)
+	if err != nil {
+		return nil, err
+	}
+	var used []expr.Usage
+	if cond != nil && condition != nil {
+		used = usages(cond)
+	}
+	if err := expr.CheckUnused(names, values, used...); err != nil {
+		return nil, err
+	}
+	return cond, nil
+}
+
+// replaceItem writes new (nil deletes) in place of old and computes what a
+// PutItem or DeleteItem returns: the old item for ALL_OLD, consumed
+// capacity and the item collection metrics of collectionKey.
+func (w *itemWriter) replaceItem(t *tableMeta, key []byte, old, new *storedItem, collectionKey attr.Item,
+	returnValues, capacityMode, metricsMode *string, tableName string) (attr.Item, *dynamodbapi.ConsumedCapacity, *dynamodbapi.ItemCollectionMetrics, error) {
+	cost, err := w.writeItem(t, key, old, new)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	var attrs attr.Item
+	if deref(returnValues) == rvAllOld && old != nil {
+		attrs = old.item
+	}
+	cc := consumed(capacityMode, tableName, true, cost.table, cost.indexes, 1)
+	icm, err := collectionMetrics(w.tx, t, metricsMode, collectionKey)
+	return attrs, cc, icm, err
+}
+
 // PutItem creates or replaces an item.
 func (s *Service) PutItem(ctx context.Context, in *dynamodbapi.PutItemInput) (*dynamodbapi.PutItemOutput, error) {
 	if err := checkReturnValues(in.ReturnValues, false); err != nil {
 		return nil, err
 	}
-	if err := expr.CheckParams(setParams("Expected", in.Expected != nil, "ConditionalOperator", in.ConditionalOperator),
-		setParams("ConditionExpression", in.ConditionExpression), []string{"ConditionExpression"},
-		in.ExpressionAttributeNames, in.ExpressionAttributeValues); err != nil {
-		return nil, err
-	}
-	cond, err := writeCondition(in.ConditionExpression, in.Expected, in.ConditionalOperator, in.ExpressionAttributeNames, in.ExpressionAttributeValues)
+	cond, err := requestCondition(in.ConditionExpression, in.Expected, in.ConditionalOperator, in.ExpressionAttributeNames, in.ExpressionAttributeValues)
 	if err != nil {
-		return nil, err
-	}
-	var used []expr.Usage
-	if cond != nil && in.ConditionExpression != nil {
-		used = usages(cond)
-	}
-	if err := expr.CheckUnused(in.ExpressionAttributeNames, in.ExpressionAttributeValues, used...); err != nil {
 		return nil, err
 	}
 	if err := attr.NormalizeItem(in.Item); err != nil {
@@ -165,15 +194,8 @@ func (s *Service) PutItem(ctx context.Context, in *dynamodbapi.PutItemInput) (*d
 		if err := checkCondition(cond, old, in.ReturnValuesOnConditionCheckFailure); err != nil {
 			return err
 		}
-		cost, err := w.writeItem(t, key, old, item)
-		if err != nil {
-			return err
-		}
-		if deref(in.ReturnValues) == rvAllOld && old != nil {
-			out.Attributes = old.item
-		}
-		out.ConsumedCapacity = consumed(in.ReturnConsumedCapacity, *in.TableName, true, cost.table, cost.indexes, 1)
-		out.ItemCollectionMetrics, err = collectionMetrics(w.tx, t, in.ReturnItemCollectionMetrics, item.item)
+		out.Attributes, out.ConsumedCapacity, out.ItemCollectionMetrics, err = w.replaceItem(t, key, old, item, item.item,
+			in.ReturnValues, in.ReturnConsumedCapacity, in.ReturnItemCollectionMetrics, *in.TableName)
 		return err
 	})
 	if err != nil {
@@ -187,20 +209,8 @@ func (s *Service) DeleteItem(ctx context.Context, in *dynamodbapi.DeleteItemInpu
 	if err := checkReturnValues(in.ReturnValues, false); err != nil {
 		return nil, err
 	}
-	if err := expr.CheckParams(setParams("Expected", in.Expected != nil, "ConditionalOperator", in.ConditionalOperator),
-		setParams("ConditionExpression", in.ConditionExpression), []string{"ConditionExpression"},
-		in.ExpressionAttributeNames, in.ExpressionAttributeValues); err != nil {
-		return nil, err
-	}
-	cond, err := writeCondition(in.ConditionExpression, in.Expected, in.ConditionalOperator, in.ExpressionAttributeNames, in.ExpressionAttributeValues)
+	cond, err := requestCondition(in.ConditionExpression, in.Expected, in.ConditionalOperator, in.ExpressionAttributeNames, in.ExpressionAttributeValues)
 	if err != nil {
-		return nil, err
-	}
-	var used []expr.Usage
-	if cond != nil && in.ConditionExpression != nil {
-		used = usages(cond)
-	}
-	if err := expr.CheckUnused(in.ExpressionAttributeNames, in.ExpressionAttributeValues, used...); err != nil {
 		return nil, err
 	}
 	if err := attr.NormalizeItem(in.Key); err != nil {
@@ -227,15 +237,8 @@ func (s *Service) DeleteItem(ctx context.Context, in *dynamodbapi.DeleteItemInpu
 		if err := checkCondition(cond, old, in.ReturnValuesOnConditionCheckFailure); err != nil {
 			return err
 		}
-		cost, err := w.writeItem(t, key, old, nil)
-		if err != nil {
-			return err
-		}
-		if deref(in.ReturnValues) == rvAllOld && old != nil {
-			out.Attributes = old.item
-		}
-		out.ConsumedCapacity = consumed(in.ReturnConsumedCapacity, *in.TableName, true, cost.table, cost.indexes, 1)
-		out.ItemCollectionMetrics, err = collectionMetrics(w.tx, t, in.ReturnItemCollectionMetrics, in.Key)
+		out.Attributes, out.ConsumedCapacity, out.ItemCollectionMetrics, err = w.replaceItem(t, key, old, nil, in.Key,
+			in.ReturnValues, in.ReturnConsumedCapacity, in.ReturnItemCollectionMetrics, *in.TableName)
 		return err
 	})
 	if err != nil {
