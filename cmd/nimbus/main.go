@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strconv"
 	"syscall"
 
@@ -22,6 +23,7 @@ func main() {
 	flag.StringVar(&cfg.Region, "region", env("NIMBUS_REGION", "us-east-1"), "default region (NIMBUS_REGION)")
 	flag.BoolVar(&cfg.Fsync, "fsync", envBool("NIMBUS_FSYNC"), "fsync every write, for durability against power loss (NIMBUS_FSYNC)")
 	debug := flag.Bool("debug", envBool("NIMBUS_DEBUG"), "log every request (NIMBUS_DEBUG)")
+	cpuProfile := flag.String("cpuprofile", os.Getenv("NIMBUS_CPUPROFILE"), "write a CPU profile of the whole run to this file (NIMBUS_CPUPROFILE)")
 	flag.Parse()
 
 	level := slog.LevelInfo
@@ -30,9 +32,25 @@ func main() {
 	}
 	cfg.Log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "nimbus:", err)
+			os.Exit(1)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "nimbus:", err)
+			os.Exit(1)
+		}
+	}
+
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := server.Run(ctx, cfg); err != nil {
+	err := server.Run(ctx, cfg)
+	stop()
+	if *cpuProfile != "" {
+		pprof.StopCPUProfile()
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "nimbus:", err)
 		os.Exit(1)
 	}

@@ -9,25 +9,25 @@ import (
 // Storage keys. Every table and every index has its own key space, an
 // 8-byte id. An item lives at
 //
-//	tableID | h32(enc(hash)) | enc(hash) | enc(range)
+//	tableID | enc(hash) | enc(range)
 //
 // and an index entry at
 //
-//	indexID | h32(enc(ihash)) | enc(ihash) | enc(irange) | enc(hash) | enc(range)
+//	indexID | enc(ihash) | enc(irange) | enc(hash) | enc(range)
 //
-// where enc is attr's order-preserving, self-delimiting key encoding and
-// h32 a hash of the encoded partition key. The hash spreads partitions as
-// DynamoDB does (a Scan returns them in hash order) and lets a parallel
-// Scan cut the key space into exact, contiguous segments; within a
-// partition, items sort by their sort key as Query needs.
+// where enc is attr's order-preserving, self-delimiting key encoding: a
+// partition is one contiguous range, sorted by its sort key as Query
+// needs. Partitions sort by their key, not by a hash of it as DynamoDB
+// orders them: keys written together (ids from a counter, dates) then
+// share pages of the engine, and a batch of them costs a few page writes
+// instead of one per item. A parallel Scan splits the partitions by hash
+// instead (segmentOf).
 const (
 	idLen     = 8
-	hashLen   = 4
-	keyPrefix = idLen + hashLen
+	keyPrefix = idLen
 )
 
-// hash32 is FNV-1a over the encoded partition key: cheap, stable across
-// versions and runs (it is part of the stored keys).
+// hash32 is FNV-1a: cheap, and stable across versions and runs.
 func hash32(b []byte) uint32 {
 	h := uint32(2166136261)
 	for _, c := range b {
@@ -37,12 +37,10 @@ func hash32(b []byte) uint32 {
 	return h
 }
 
-// appendSpaceKey appends id | h32(hash) | hash, the prefix of a partition
-// in a key space; hashEnc is the encoded partition key value.
+// appendSpaceKey appends id | hash, the prefix of a partition in a key
+// space; hashEnc is the encoded partition key value.
 func appendSpaceKey(dst []byte, id uint64, hashEnc []byte) []byte {
 	dst = appendUint64(dst, id)
-	h := hash32(hashEnc)
-	dst = append(dst, byte(h>>24), byte(h>>16), byte(h>>8), byte(h))
 	return append(dst, hashEnc...)
 }
 

@@ -223,7 +223,7 @@ func (s *Service) execSelect(ctx context.Context, q *qlStatement, pg qlPage) (*d
 				}
 			}
 		} else {
-			lo, hi := segmentBounds(src.id(), 0, nil)
+			lo, hi := spaceBounds(src.id())
 			if err := scanRange(tx, lo, hi, after, false, p.visit); err != nil {
 				return err
 			}

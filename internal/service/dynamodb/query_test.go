@@ -232,6 +232,7 @@ func TestScanSegments(t *testing.T) {
 	for _, total := range []int32{1, 3, 7, 64} {
 		seen := map[string]int{}
 		for seg := range total {
+			before := len(seen)
 			var start attr.Item
 			for {
 				out, err := s.Scan(bg, &dynamodbapi.ScanInput{TableName: ptr("Scan"), Segment: ptr(seg), TotalSegments: ptr(total), Limit: ptr(int32(9)), ExclusiveStartKey: start})
@@ -245,6 +246,10 @@ func TestScanSegments(t *testing.T) {
 					break
 				}
 				start = out.LastEvaluatedKey
+			}
+			// Segments share the items evenly, whatever the keys.
+			if got, fair := len(seen)-before, n/int(total); total < 64 && (got < fair/2 || got > fair*2) {
+				t.Errorf("segment %d of %d holds %d items, want about %d", seg, total, got, fair)
 			}
 		}
 		if len(seen) != n {

@@ -191,7 +191,7 @@ type pageReader struct {
 }
 
 // visit handles one stored entry; it returns false to end the page.
-func (p *pageReader) visit(v []byte) bool {
+func (p *pageReader) visit(_, v []byte) bool {
 	size, _, err := valueSize(v)
 	if err != nil {
 		p.err = err
@@ -349,7 +349,7 @@ func bytesSuccessor(p []byte) []byte {
 // scanRange walks the keys in [lo, hi) (hi nil: to the end of lo's key
 // space) after
 // the start key, forwards or backwards, calling fn with each value.
-func scanRange(tx storage.Tx, lo, hi, after []byte, reverse bool, fn func(v []byte) bool) error {
+func scanRange(tx storage.Tx, lo, hi, after []byte, reverse bool, fn func(k, v []byte) bool) error {
 	r := storage.Range{Reverse: reverse}
 	if hi == nil {
 		hi = prefixEnd(lo[:idLen])
@@ -361,7 +361,7 @@ func scanRange(tx storage.Tx, lo, hi, after []byte, reverse bool, fn func(v []by
 			if hi != nil && bytes.Compare(k, hi) >= 0 {
 				return false
 			}
-			return fn(v)
+			return fn(k, v)
 		})
 	}
 	// Backwards: the scan starts below the tighter of hi and the start key.
@@ -374,6 +374,6 @@ func scanRange(tx storage.Tx, lo, hi, after []byte, reverse bool, fn func(v []by
 		if bytes.Compare(k, lo) < 0 {
 			return false
 		}
-		return fn(v)
+		return fn(k, v)
 	})
 }

@@ -5,13 +5,15 @@ import (
 
 	"github.com/nimbus-cloud/nimbus/internal/api/dynamodbapi"
 	"github.com/nimbus-cloud/nimbus/internal/aws/request"
+	"github.com/nimbus-cloud/nimbus/internal/service/dynamodb/attr"
 	"github.com/nimbus-cloud/nimbus/internal/service/dynamodb/expr"
 	"github.com/nimbus-cloud/nimbus/internal/storage"
 )
 
-// Scan reads a whole table or index a page at a time, in the order of the
-// partition key hash. A parallel scan (Segment of TotalSegments) reads one
-// contiguous range of that hash: segments partition the table exactly.
+// Scan reads a whole table or index a page at a time, in key order. A
+// parallel scan (Segment of TotalSegments) reads the partitions whose key
+// hashes into its segment: segments partition the table exactly, and
+// evenly whatever the keys look like.
 func (s *Service) Scan(ctx context.Context, in *dynamodbapi.ScanInput) (*dynamodbapi.ScanOutput, error) {
 	if err := expr.CheckParams(
 		setParams("AttributesToGet", in.AttributesToGet != nil, "ScanFilter", in.ScanFilter != nil, "ConditionalOperator", in.ConditionalOperator),
@@ -57,10 +59,14 @@ func (s *Service) Scan(ctx context.Context, in *dynamodbapi.ScanInput) (*dynamod
 		if err != nil {
 			return err
 		}
-		lo, hi := segmentBounds(src.id(), deref(in.Segment), in.TotalSegments)
+		lo, hi := spaceBounds(src.id())
 		p := &pageReader{tx: tx, src: src, limit: int(deref(in.Limit)), filter: filter, proj: proj, sel: sel}
 		p.fetch = needsFetch(src, sel, proj)
-		if err := scanRange(tx, lo, hi, after, false, p.visit); err != nil {
+		visit := p.visit
+		if in.TotalSegments != nil && *in.TotalSegments > 1 {
+			visit = segmentFilter(src, *in.Segment, *in.TotalSegments, p)
+		}
+		if err := scanRange(tx, lo, hi, after, false, visit); err != nil {
 			return err
 		}
 		if p.err != nil {
@@ -76,19 +82,33 @@ func (s *Service) Scan(ctx context.Context, in *dynamodbapi.ScanInput) (*dynamod
 	return out, nil
 }
 
-// segmentBounds is the key range of one segment of a parallel scan: the
-// partitions whose 32-bit hash lies in [seg·2³²/total, (seg+1)·2³²/total).
-func segmentBounds(id uint64, seg int32, total *int32) (lo, hi []byte) {
+// spaceBounds is the key range of a whole key space.
+func spaceBounds(id uint64) (lo, hi []byte) {
 	space := appendUint64(make([]byte, 0, idLen), id)
-	if total == nil || *total <= 1 {
-		return space, prefixEnd(space)
-	}
-	bound := func(s int64) []byte {
-		h := uint64(s) << 32 / uint64(*total)
-		if h >= 1<<32 {
-			return prefixEnd(space)
+	return space, prefixEnd(space)
+}
+
+// segmentOf is the segment, of total, that holds the partition whose
+// encoded key is hashEnc: the one whose share of the 32-bit hash space
+// holds the partition's hash.
+func segmentOf(hashEnc []byte, total int32) int32 {
+	return int32(uint64(hash32(hashEnc)) * uint64(total) >> 32)
+}
+
+// segmentFilter passes to p the items of src whose partitions fall in
+// segment seg of total; the others are skipped unread and uncounted.
+func segmentFilter(src readSource, seg, total int32, p *pageReader) func(k, v []byte) bool {
+	hashType, _ := attr.ParseType(src.key().Hash.Type)
+	return func(k, v []byte) bool {
+		enc := k[idLen:]
+		_, rest, err := attr.DecodeKey(enc, hashType)
+		if err != nil {
+			p.err = err
+			return false
 		}
-		return append(appendUint64(make([]byte, 0, keyPrefix), id), byte(h>>24), byte(h>>16), byte(h>>8), byte(h))
+		if segmentOf(enc[:len(enc)-len(rest)], total) != seg {
+			return true
+		}
+		return p.visit(k, v)
 	}
-	return bound(int64(seg)), bound(int64(seg) + 1)
 }
