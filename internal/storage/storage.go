@@ -48,6 +48,10 @@ type Tx interface {
 	Put(table string, key, value []byte) error
 	// Delete removes key; deleting a missing key is not an error.
 	Delete(table string, key []byte) error
+	// DropTable removes a table and every key in it, at a cost that grows
+	// with the table's size on disk, not with its number of keys times the
+	// cost of a Delete; dropping a missing table is not an error.
+	DropTable(table string) error
 	// Scan calls fn for each key in the table in ascending (or, with
 	// Reverse, descending) order that has the prefix and lies in the
 	// range; fn returns false to stop. fn must not modify the table.

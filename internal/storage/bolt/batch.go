@@ -194,6 +194,9 @@ func run(p *pending, t *tx) {
 type undoLog struct {
 	entries []undoEntry
 	tables  []string // tables the fn created
+	// drops is set when the fn dropped a table: that cannot be taken
+	// back, so its failure aborts the whole batch.
+	drops bool
 }
 
 type undoEntry struct {
@@ -206,7 +209,7 @@ type undoEntry struct {
 func (u *undoLog) reset() {
 	if u != nil {
 		clear(u.entries)
-		u.entries, u.tables = u.entries[:0], u.tables[:0]
+		u.entries, u.tables, u.drops = u.entries[:0], u.tables[:0], false
 	}
 }
 
@@ -234,8 +237,20 @@ func (u *undoLog) created(table string) {
 	}
 }
 
+func (u *undoLog) dropped() {
+	if u != nil {
+		u.drops = true
+	}
+}
+
+// errDropIrreversible fails the revert of an fn that dropped a table.
+var errDropIrreversible = errors.New("bolt: a dropped table cannot be restored")
+
 // revert takes the fn's writes back, newest first.
 func (u *undoLog) revert(btx *bbolt.Tx) error {
+	if u.drops {
+		return errDropIrreversible
+	}
 	for i := len(u.entries) - 1; i >= 0; i-- {
 		e := u.entries[i]
 		b := btx.Bucket([]byte(e.table))

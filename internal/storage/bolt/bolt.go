@@ -265,6 +265,22 @@ func (t *tx) Delete(table string, key []byte) error {
 	return nil
 }
 
+// DropTable deletes the table's bucket: bbolt frees its pages without
+// rewriting any of them, where deleting its keys would rewrite every page.
+func (t *tx) DropTable(table string) error {
+	if err := t.checkWrite([]byte{0}); err != nil {
+		return err
+	}
+	if t.bucket(table) == nil {
+		return nil
+	}
+	t.undo.dropped()
+	if err := t.btx.DeleteBucket([]byte(table)); err != nil {
+		return fmt.Errorf("bolt: %w", err)
+	}
+	return nil
+}
+
 func (t *tx) checkWrite(key []byte) error {
 	switch {
 	case t.done:

@@ -186,6 +186,24 @@ func (t *tx) Delete(table string, key []byte) error {
 	return nil
 }
 
+func (t *tx) DropTable(table string) error {
+	if err := t.checkWrite(table, []byte{0}); err != nil {
+		return err
+	}
+	var doomed []*item
+	t.tree.AscendGreaterOrEqual(&item{table: table}, func(it *item) bool {
+		if it.table != table {
+			return false
+		}
+		doomed = append(doomed, it)
+		return true
+	})
+	for _, it := range doomed {
+		t.tree.Delete(it)
+	}
+	return nil
+}
+
 func (t *tx) checkWrite(table string, key []byte) error {
 	switch {
 	case t.done:

@@ -29,6 +29,7 @@ func Run(t *testing.T, open func(t *testing.T) storage.Backend) {
 		{"PutCopiesBuffers", testPutCopiesBuffers},
 		{"InvalidWrites", testInvalidWrites},
 		{"TableIsolation", testTableIsolation},
+		{"DropTable", testDropTable},
 		{"ScanRanges", testScanRanges},
 		{"ScanMatchesReference", testScanMatchesReference},
 		{"ScanLargeTable", testScanLargeTable},
@@ -210,6 +211,53 @@ func testPutCopiesBuffers(t *testing.T, b storage.Backend) {
 	}
 	if got := keys(t, b, "t"); got != "key=value" {
 		t.Fatalf("table = %s", got)
+	}
+}
+
+func testDropTable(t *testing.T, b storage.Backend) {
+	put(t, b, "a", "k1", "1", "k2", "2")
+	put(t, b, "b", "k1", "other")
+	var many []string
+	for i := range 5000 {
+		many = append(many, fmt.Sprintf("key-%05d", i), strings.Repeat("v", 100))
+	}
+	put(t, b, "big", many...)
+	update(t, b, func(tx storage.Tx) error {
+		if err := tx.DropTable("a"); err != nil {
+			return err
+		}
+		if _, err := tx.Get("a", []byte("k1")); !errors.Is(err, storage.ErrNotFound) {
+			return fmt.Errorf("Get after DropTable in the same Update: %v; want ErrNotFound", err)
+		}
+		if err := tx.DropTable("never-there"); err != nil {
+			return fmt.Errorf("DropTable of a missing table: %v", err)
+		}
+		return tx.DropTable("big")
+	})
+	if got := keys(t, b, "a") + keys(t, b, "big"); got != "" {
+		t.Fatalf("dropped tables still hold %.80s", got)
+	}
+	if got := keys(t, b, "b"); got != "k1=other" {
+		t.Fatalf("a neighbour of the dropped table holds %s", got)
+	}
+	// A dropped table can be written again, and a rolled-back drop
+	// changes nothing.
+	put(t, b, "a", "k3", "3")
+	err := b.Update(context.Background(), func(tx storage.Tx) error {
+		if err := tx.DropTable("a"); err != nil {
+			return err
+		}
+		return errBoom
+	})
+	if !errors.Is(err, errBoom) {
+		t.Fatalf("Update = %v; want errBoom", err)
+	}
+	if got := keys(t, b, "a"); got != "k3=3" {
+		t.Fatalf("after a rolled-back drop, table = %s", got)
+	}
+	err = b.View(context.Background(), func(tx storage.Tx) error { return tx.DropTable("a") })
+	if err == nil {
+		t.Fatal("DropTable in a View succeeded")
 	}
 }
 
