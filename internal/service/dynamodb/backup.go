@@ -82,7 +82,7 @@ func (s *Service) snapshotItems(tx storage.Tx, t *tableMeta) (string, error) {
 	w := bufio.NewWriterSize(bw, 64<<10)
 	var lenBuf [binary.MaxVarintLen64]byte
 	var werr error
-	err = tx.Scan(tableItems, storage.Range{Prefix: appendUint64(nil, t.ID)}, func(_, v []byte) bool {
+	err = tx.Scan(itemsTable(t.ID), storage.Range{Prefix: appendUint64(nil, t.ID)}, func(_, v []byte) bool {
 		n := binary.PutUvarint(lenBuf[:], uint64(len(v)))
 		if _, werr = w.Write(lenBuf[:n]); werr == nil {
 			_, werr = w.Write(v)

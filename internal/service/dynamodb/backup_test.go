@@ -283,7 +283,7 @@ func TestAbandonedRestoreIsPurged(t *testing.T) {
 	count := func() int {
 		n := 0
 		_ = s.db.View(bg, func(tx storage.Tx) error {
-			return tx.Scan(tableItems, storage.Range{Prefix: appendUint64(nil, tm.ID)}, func(_, _ []byte) bool { n++; return true })
+			return tx.Scan(itemsTable(tm.ID), storage.Range{Prefix: appendUint64(nil, tm.ID)}, func(_, _ []byte) bool { n++; return true })
 		})
 		return n
 	}

@@ -454,7 +454,7 @@ func collectionMetrics(tx storage.Tx, t *tableMeta, mode *string, item attr.Item
 			return nil, err
 		}
 		var serr error
-		err = tx.Scan(tableItems, storage.Range{Prefix: prefix}, func(_, v []byte) bool {
+		err = tx.Scan(itemsTable(id), storage.Range{Prefix: prefix}, func(_, v []byte) bool {
 			n, _, err := valueSize(v)
 			if err != nil {
 				serr = err

@@ -2,8 +2,10 @@ package dynamodb
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -234,13 +236,24 @@ func (t *tableMeta) streamARN(label string) string {
 	return t.arn() + "/stream/" + label
 }
 
+// itemsTable is the storage table of key space id: the items of a table or
+// the entries of an index (see keys.go). A key space has a table of its
+// own so that a deleted one goes with a DropTable, in one step that does
+// not hold the engine's writer for long, instead of key by key.
+func itemsTable(id uint64) string {
+	return "ddb.items." + strconv.FormatUint(id, 16)
+}
+
+// itemsTableOf is the storage table of a key (or key prefix) that starts
+// with its key space id.
+func itemsTableOf(key []byte) string {
+	return itemsTable(binary.BigEndian.Uint64(key[:idLen]))
+}
+
 // Storage tables of the service.
 const (
 	// tableTables maps metaKey(account, region, name) to a JSON tableMeta.
 	tableTables = "ddb.tables"
-	// tableItems holds table items and index entries, each in the key space
-	// of its table or index (see itemKey and indexEntryKey).
-	tableItems = "ddb.items"
 	// tableStats maps a key space id to its item count and byte size.
 	tableStats = "ddb.stats"
 	// tableSeq holds counters: the next key space id.

@@ -51,35 +51,15 @@ func (s *Service) purge(ctx context.Context) {
 	}
 }
 
-// purgeSpace removes the entries of one key space, a batch per
-// transaction, and then its purge record.
+// purgeSpace drops the storage table of one key space, then its purge
+// record.
 func (s *Service) purgeSpace(ctx context.Context, id []byte) error {
-	for {
-		done := false
-		err := s.db.Update(ctx, func(tx storage.Tx) error {
-			var keys [][]byte
-			err := tx.Scan(tableItems, storage.Range{Prefix: id}, func(k, _ []byte) bool {
-				keys = append(keys, append([]byte(nil), k...))
-				return len(keys) < purgeBatch
-			})
-			if err != nil {
-				return err
-			}
-			for _, k := range keys {
-				if err := tx.Delete(tableItems, k); err != nil {
-					return err
-				}
-			}
-			if len(keys) < purgeBatch {
-				done = true
-				return tx.Delete(tablePurge, id)
-			}
-			return nil
-		})
-		if err != nil || done {
+	return s.db.Update(ctx, func(tx storage.Tx) error {
+		if err := tx.DropTable(itemsTableOf(id)); err != nil {
 			return err
 		}
-	}
+		return tx.Delete(tablePurge, id)
+	})
 }
 
 // resumeWork finishes what a previous run started: purges of deleted

@@ -357,7 +357,7 @@ func scanRange(tx storage.Tx, lo, hi, after []byte, reverse bool, fn func(k, v [
 	if !reverse {
 		r.Start = lo
 		r.After = after
-		return tx.Scan(tableItems, r, func(k, v []byte) bool {
+		return tx.Scan(itemsTableOf(lo), r, func(k, v []byte) bool {
 			if hi != nil && bytes.Compare(k, hi) >= 0 {
 				return false
 			}
@@ -370,7 +370,7 @@ func scanRange(tx storage.Tx, lo, hi, after []byte, reverse bool, fn func(k, v [
 		upper = after
 	}
 	r.After = upper
-	return tx.Scan(tableItems, r, func(k, v []byte) bool {
+	return tx.Scan(itemsTableOf(lo), r, func(k, v []byte) bool {
 		if bytes.Compare(k, lo) < 0 {
 			return false
 		}

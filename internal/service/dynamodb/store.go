@@ -83,7 +83,7 @@ func getItem(tx storage.Tx, key []byte) (*storedItem, error) {
 // need nothing else of the item they replace skip the decoding. Call
 // decoded, inside the transaction, for the item itself.
 func peekItem(tx storage.Tx, key []byte) (*storedItem, error) {
-	v, err := tx.Get(tableItems, key)
+	v, err := tx.Get(itemsTableOf(key), key)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, nil
 	}

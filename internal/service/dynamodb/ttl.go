@@ -106,7 +106,7 @@ func (s *Service) expireTable(ctx context.Context, ref tableRef) (int, error) {
 			r := storage.Range{Prefix: appendUint64(nil, t.ID), After: after}
 			seen := 0
 			var derr error
-			err = tx.Scan(tableItems, r, func(k, v []byte) bool {
+			err = tx.Scan(itemsTable(t.ID), r, func(k, v []byte) bool {
 				seen++
 				after = bytes.Clone(k)
 				it, err := decodeValue(v)

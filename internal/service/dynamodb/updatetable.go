@@ -310,7 +310,7 @@ func (w *itemWriter) backfillIndex(t *tableMeta, ix *indexMeta, after []byte, li
 	for {
 		batch := make([]pending, 0, 256)
 		var derr error
-		err := w.tx.Scan(tableItems, storage.Range{Prefix: prefix, After: after}, func(k, v []byte) bool {
+		err := w.tx.Scan(itemsTable(t.ID), storage.Range{Prefix: prefix, After: after}, func(k, v []byte) bool {
 			it, err := decodeValue(v)
 			if err != nil {
 				derr = err

@@ -118,11 +118,11 @@ func (w *itemWriter) writeItem(t *tableMeta, key []byte, old, new *storedItem) (
 	switch {
 	case new != nil:
 		w.buf = encodeValue(w.buf[:0], new)
-		if err := w.tx.Put(tableItems, key, w.buf); err != nil {
+		if err := w.tx.Put(itemsTableOf(key), key, w.buf); err != nil {
 			return cost, err
 		}
 	case old != nil:
-		if err := w.tx.Delete(tableItems, key); err != nil {
+		if err := w.tx.Delete(itemsTableOf(key), key); err != nil {
 			return cost, err
 		}
 	default:
@@ -184,7 +184,7 @@ func (w *itemWriter) writeIndex(t *tableMeta, ix *indexMeta, itemKey []byte, old
 		oldSize = attr.ItemSize(oldProj) + indexEntryOverhead
 	}
 	if oldKey != nil && (newKey == nil || !bytes.Equal(oldKey, newKey)) {
-		if err := w.tx.Delete(tableItems, oldKey); err != nil {
+		if err := w.tx.Delete(itemsTableOf(oldKey), oldKey); err != nil {
 			return 0, err
 		}
 		w.addStats(ix.ID, -1, -oldSize)
@@ -192,7 +192,7 @@ func (w *itemWriter) writeIndex(t *tableMeta, ix *indexMeta, itemKey []byte, old
 	}
 	if newKey != nil {
 		entry := &storedItem{item: newProj, size: attr.ItemSize(newProj) + indexEntryOverhead}
-		if err := w.tx.Put(tableItems, newKey, encodeValue(nil, entry)); err != nil {
+		if err := w.tx.Put(itemsTableOf(newKey), newKey, encodeValue(nil, entry)); err != nil {
 			return 0, err
 		}
 		if oldKey != nil && bytes.Equal(oldKey, newKey) {

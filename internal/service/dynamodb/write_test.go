@@ -62,7 +62,7 @@ func entries(t *testing.T, s *Service, table, index string) []attr.Item {
 			id = tm.index(index).ID
 		}
 		var derr error
-		err = tx.Scan(tableItems, storage.Range{Prefix: appendUint64(nil, id)}, func(_, v []byte) bool {
+		err = tx.Scan(itemsTable(id), storage.Range{Prefix: appendUint64(nil, id)}, func(_, v []byte) bool {
 			it, err := decodeValue(v)
 			if err != nil {
 				derr = err
@@ -364,14 +364,30 @@ func TestDeleteTablePurgesItems(t *testing.T) {
 	for i := range 20 {
 		writeRaw(t, s, "Prg", nil, attr.Item{"pk": sv("a"), "sk": sv(fmt.Sprint(i)), "g": sv("g")})
 	}
+	var spaces []uint64
+	_ = s.db.View(bg, func(tx storage.Tx) error {
+		tm, err := s.table(tx, ref("Prg"), errNoResource)
+		if err == nil {
+			spaces = append(append(spaces, tm.ID), lsiIDs(tm)...)
+			for _, ix := range tm.GSIs {
+				spaces = append(spaces, ix.ID)
+			}
+		}
+		return err
+	})
+	if len(spaces) < 2 {
+		t.Fatalf("key spaces %v", spaces)
+	}
 	if _, err := s.DeleteTable(bg, &dynamodbapi.DeleteTableInput{TableName: ptr("Prg")}); err != nil {
 		t.Fatal(err)
 	}
 	s.workers.Wait()
 	err := s.db.View(bg, func(tx storage.Tx) error {
 		n := 0
-		if err := tx.Scan(tableItems, storage.Range{}, func(_, _ []byte) bool { n++; return true }); err != nil {
-			return err
+		for _, id := range spaces {
+			if err := tx.Scan(itemsTable(id), storage.Range{}, func(_, _ []byte) bool { n++; return true }); err != nil {
+				return err
+			}
 		}
 		if err := tx.Scan(tablePurge, storage.Range{}, func(_, _ []byte) bool { n++; return true }); err != nil {
 			return err
@@ -436,7 +452,7 @@ func TestResumeWork(t *testing.T) {
 		if orphan, err = nextID(w.tx); err != nil {
 			return err
 		}
-		if err := w.tx.Put(tableItems, appendUint64(appendUint64(nil, orphan), 1), []byte{0}); err != nil {
+		if err := w.tx.Put(itemsTable(orphan), appendUint64(appendUint64(nil, orphan), 1), []byte{0}); err != nil {
 			return err
 		}
 		if err := schedulePurge(w.tx, orphan); err != nil {
@@ -453,7 +469,7 @@ func TestResumeWork(t *testing.T) {
 	}
 	err = s.db.View(bg, func(tx storage.Tx) error {
 		n := 0
-		err := tx.Scan(tableItems, storage.Range{Prefix: appendUint64(nil, orphan)}, func(_, _ []byte) bool { n++; return true })
+		err := tx.Scan(itemsTable(orphan), storage.Range{Prefix: appendUint64(nil, orphan)}, func(_, _ []byte) bool { n++; return true })
 		if err == nil && n != 0 {
 			err = fmt.Errorf("%d orphaned entries left", n)
 		}
