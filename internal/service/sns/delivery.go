@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nimbus-cloud/nimbus/internal/aws/awserr"
 	"github.com/nimbus-cloud/nimbus/internal/events"
 	"github.com/nimbus-cloud/nimbus/internal/storage"
 )
@@ -120,6 +121,16 @@ func (s *Service) deliveryFor(tx storage.Tx, t *topicRecord, sub *liveSub, pub *
 		MessageAttributes: outboxAttributes(pub.attrs),
 	}
 	switch rec.Protocol {
+	case protoApplication:
+		// A missing or disabled endpoint misses the message (a disabled
+		// one tells its application's EventDeliveryFailure topic).
+		err := s.pushToEndpoint(tx, rec.Endpoint, pub, om)
+		var ae *awserr.Error
+		if errors.As(err, &ae) {
+			s.log.Debug("sns: not pushed", "subscription", rec.ARN, "err", err)
+			return nil, nil
+		}
+		return nil, err
 	case protoEmail:
 		om.Message = emailText(msg, unsub)
 	case protoEmailJSON:

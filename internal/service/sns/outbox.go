@@ -38,6 +38,10 @@ type outboxMessage struct {
 	Timestamp         string            `json:"Timestamp"`
 	SubscribeURL      string            `json:"SubscribeURL,omitempty"`
 	Token             string            `json:"Token,omitempty"`
+	// Mobile push: the endpoint's platform, device token and user data.
+	Platform       string `json:"Platform,omitempty"`
+	DeviceToken    string `json:"DeviceToken,omitempty"`
+	CustomUserData string `json:"CustomUserData,omitempty"`
 }
 
 type attrJS struct {
@@ -195,19 +199,20 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func (s *Service) publishDirect(ctx context.Context, target, phone string, pub *publication) (*snsapi.PublishOutput, error) {
 	m := &outboxMessage{Type: "Notification", MessageId: pub.messageID, Subject: pub.subject, Timestamp: pub.timestamp,
 		MessageAttributes: outboxAttributes(pub.attrs)}
+	var err error
 	switch {
 	case phone != "":
 		if !e164.MatchString(phone) {
 			return nil, invalidParameter("PhoneNumber Reason: %s is not valid to publish to", phone)
 		}
 		m.Protocol, m.Endpoint, m.Message = protoSMS, phone, pub.messageFor(protoSMS)
+		err = s.db.Update(ctx, func(tx storage.Tx) error { return s.writeOutbox(tx, m) })
 	default:
 		if !appARN.MatchString(target) {
 			return nil, invalidParameter("TargetArn Reason: Invalid parameter: TargetArn")
 		}
-		m.Protocol, m.Endpoint, m.Message = protoApplication, target, pub.message
+		err = s.db.Update(ctx, func(tx storage.Tx) error { return s.pushToEndpoint(tx, target, pub, m) })
 	}
-	err := s.db.Update(ctx, func(tx storage.Tx) error { return s.writeOutbox(tx, m) })
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,142 @@
+package e2e
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/nimbus-cloud/nimbus"
+)
+
+// snsOutbox reads the messages Nimbus captured for endpoints it cannot
+// reach (SMS, mobile push, email), filtered by the query parameters.
+func snsOutbox(t *testing.T, cloud *nimbus.Instance, query url.Values) []map[string]any {
+	t.Helper()
+	resp, err := http.Get(cloud.Endpoint + "/_nimbus/sns/outbox?" + query.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var box struct{ Messages []map[string]any }
+	if err := json.NewDecoder(resp.Body).Decode(&box); err != nil {
+		t.Fatal(err)
+	}
+	return box.Messages
+}
+
+// wantSNSError checks err is the AWS error code (and message, if given).
+func wantSNSError(t *testing.T, what string, err error, code, msg string) {
+	t.Helper()
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		t.Errorf("%s: %v; want %s", what, err, code)
+		return
+	}
+	if ae.ErrorCode() != code || (msg != "" && ae.ErrorMessage() != msg) {
+		t.Errorf("%s: %s %q; want %s %q", what, ae.ErrorCode(), ae.ErrorMessage(), code, msg)
+	}
+}
+
+func TestSNSPlatformSDK(t *testing.T) {
+	cloud := nimbus.Start(t, nimbus.Options{DataDir: t.TempDir()})
+	c := snsClient(cloud)
+	app, err := c.CreatePlatformApplication(ctx(t), &sns.CreatePlatformApplicationInput{Name: aws.String("photos"), Platform: aws.String("GCM"),
+		Attributes: map[string]string{"PlatformCredential": "server-key", "SuccessFeedbackSampleRate": "100"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	appArn := *app.PlatformApplicationArn
+	if appArn != "arn:aws:sns:us-east-1:000000000000:app/GCM/photos" {
+		t.Errorf("application ARN %s", appArn)
+	}
+	attrs, err := c.GetPlatformApplicationAttributes(ctx(t), &sns.GetPlatformApplicationAttributesInput{PlatformApplicationArn: &appArn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if attrs.Attributes["PlatformCredential"] != "" || attrs.Attributes["Enabled"] != "true" || attrs.Attributes["SuccessFeedbackSampleRate"] != "100" {
+		t.Errorf("application attributes %v", attrs.Attributes)
+	}
+	if _, err := c.SetPlatformApplicationAttributes(ctx(t), &sns.SetPlatformApplicationAttributesInput{PlatformApplicationArn: &appArn,
+		Attributes: map[string]string{"SuccessFeedbackSampleRate": "10"}}); err != nil {
+		t.Fatal(err)
+	}
+	apps, err := c.ListPlatformApplications(ctx(t), &sns.ListPlatformApplicationsInput{})
+	if err != nil || len(apps.PlatformApplications) != 1 || apps.PlatformApplications[0].Attributes["SuccessFeedbackSampleRate"] != "10" {
+		t.Fatalf("ListPlatformApplications: %+v %v", apps, err)
+	}
+
+	ep, err := c.CreatePlatformEndpoint(ctx(t), &sns.CreatePlatformEndpointInput{PlatformApplicationArn: &appArn, Token: aws.String("device-token"),
+		CustomUserData: aws.String("user-1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	endpoint := *ep.EndpointArn
+	again, err := c.CreatePlatformEndpoint(ctx(t), &sns.CreatePlatformEndpointInput{PlatformApplicationArn: &appArn, Token: aws.String("device-token"),
+		CustomUserData: aws.String("user-1")})
+	if err != nil || *again.EndpointArn != endpoint {
+		t.Errorf("idempotent create: %v %v", again, err)
+	}
+	_, err = c.CreatePlatformEndpoint(ctx(t), &sns.CreatePlatformEndpointInput{PlatformApplicationArn: &appArn, Token: aws.String("device-token"),
+		CustomUserData: aws.String("user-2")})
+	wantSNSError(t, "same token, other data", err, "InvalidParameter",
+		"Invalid parameter: Token Reason: Endpoint "+endpoint+" already exists with the same Token, but different attributes.")
+	var notFound *snstypes.NotFoundException
+	if _, err := c.GetEndpointAttributes(ctx(t), &sns.GetEndpointAttributesInput{EndpointArn: aws.String(endpoint + "0")}); !errors.As(err, &notFound) {
+		t.Errorf("missing endpoint: %v", err)
+	}
+
+	// Publish to the endpoint: the GCM entry of a JSON message.
+	if _, err := c.Publish(ctx(t), &sns.PublishInput{TargetArn: &endpoint, MessageStructure: aws.String("json"),
+		Message: aws.String(`{"default":"d","GCM":"{\"data\":{\"k\":\"v\"}}"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	box := snsOutbox(t, cloud, url.Values{"endpoint": {endpoint}})
+	if len(box) != 1 || box[0]["Message"] != `{"data":{"k":"v"}}` || box[0]["Platform"] != "GCM" || box[0]["DeviceToken"] != "device-token" {
+		t.Fatalf("outbox %v", box)
+	}
+
+	// Through a topic.
+	topic := createTopic(t, c, "news", nil)
+	if _, err := c.Subscribe(ctx(t), &sns.SubscribeInput{TopicArn: &topic, Protocol: aws.String("application"), Endpoint: &endpoint}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Publish(ctx(t), &sns.PublishInput{TopicArn: &topic, Message: aws.String("to everyone")}); err != nil {
+		t.Fatal(err)
+	}
+	box = snsOutbox(t, cloud, url.Values{"endpoint": {endpoint}, "topicArn": {topic}})
+	if len(box) != 1 || box[0]["Message"] != "to everyone" {
+		t.Fatalf("outbox %v", box)
+	}
+
+	// Disabled: Publish refuses.
+	if _, err := c.SetEndpointAttributes(ctx(t), &sns.SetEndpointAttributesInput{EndpointArn: &endpoint, Attributes: map[string]string{"Enabled": "false"}}); err != nil {
+		t.Fatal(err)
+	}
+	var disabled *snstypes.EndpointDisabledException
+	if _, err := c.Publish(ctx(t), &sns.PublishInput{TargetArn: &endpoint, Message: aws.String("m")}); !errors.As(err, &disabled) {
+		t.Errorf("publish to a disabled endpoint: %v", err)
+	}
+
+	// Everything survives a restart.
+	cloud.Restart()
+	c = snsClient(cloud)
+	eps, err := c.ListEndpointsByPlatformApplication(ctx(t), &sns.ListEndpointsByPlatformApplicationInput{PlatformApplicationArn: &appArn})
+	if err != nil || len(eps.Endpoints) != 1 || eps.Endpoints[0].Attributes["Enabled"] != "false" || eps.Endpoints[0].Attributes["CustomUserData"] != "user-1" {
+		t.Fatalf("ListEndpointsByPlatformApplication after a restart: %+v %v", eps, err)
+	}
+	if _, err := c.DeletePlatformApplication(ctx(t), &sns.DeletePlatformApplicationInput{PlatformApplicationArn: &appArn}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DeleteEndpoint(ctx(t), &sns.DeleteEndpointInput{EndpointArn: &endpoint}); err != nil {
+		t.Errorf("deleting a deleted endpoint: %v", err)
+	}
+	_, err = c.ListEndpointsByPlatformApplication(ctx(t), &sns.ListEndpointsByPlatformApplicationInput{PlatformApplicationArn: &appArn})
+	wantSNSError(t, "endpoints of a deleted application", err, "NotFound", "PlatformApplication does not exist")
+}
