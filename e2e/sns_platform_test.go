@@ -140,3 +140,72 @@ func TestSNSPlatformSDK(t *testing.T) {
 	_, err = c.ListEndpointsByPlatformApplication(ctx(t), &sns.ListEndpointsByPlatformApplicationInput{PlatformApplicationArn: &appArn})
 	wantSNSError(t, "endpoints of a deleted application", err, "NotFound", "PlatformApplication does not exist")
 }
+
+func TestSNSSMSSDK(t *testing.T) {
+	cloud := nimbus.Start(t, nimbus.Options{DataDir: t.TempDir()})
+	c := snsClient(cloud)
+	if _, err := c.SetSMSAttributes(ctx(t), &sns.SetSMSAttributesInput{Attributes: map[string]string{"MonthlySpendLimit": "10", "DefaultSMSType": "Promotional"}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.SetSMSAttributes(ctx(t), &sns.SetSMSAttributesInput{Attributes: map[string]string{"DeliveryStatusSuccessSamplingRate": "200"}})
+	wantSNSError(t, "bad sampling rate", err, "InvalidParameter", "")
+	resp, err := http.Post(cloud.Endpoint+"/_nimbus/sns/opt-out?phoneNumber=%2B15550123", "", nil)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("opt-out: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	cloud.Restart()
+	c = snsClient(cloud)
+	attrs, err := c.GetSMSAttributes(ctx(t), &sns.GetSMSAttributesInput{Attributes: []string{"MonthlySpendLimit"}})
+	if err != nil || len(attrs.Attributes) != 1 || attrs.Attributes["MonthlySpendLimit"] != "10" {
+		t.Errorf("GetSMSAttributes after a restart: %+v %v", attrs, err)
+	}
+	out, err := c.CheckIfPhoneNumberIsOptedOut(ctx(t), &sns.CheckIfPhoneNumberIsOptedOutInput{PhoneNumber: aws.String("+15550123")})
+	if err != nil || !out.IsOptedOut {
+		t.Errorf("CheckIfPhoneNumberIsOptedOut after a restart: %+v %v", out, err)
+	}
+	list, err := c.ListPhoneNumbersOptedOut(ctx(t), &sns.ListPhoneNumbersOptedOutInput{})
+	if err != nil || len(list.PhoneNumbers) != 1 || list.PhoneNumbers[0] != "+15550123" || list.NextToken != nil {
+		t.Errorf("ListPhoneNumbersOptedOut: %+v %v", list, err)
+	}
+	if _, err := c.Publish(ctx(t), &sns.PublishInput{PhoneNumber: aws.String("+15550123"), Message: aws.String("opted out")}); err != nil {
+		t.Fatal(err)
+	}
+	if box := snsOutbox(t, cloud, url.Values{"protocol": {"sms"}}); len(box) != 0 {
+		t.Errorf("texted a number that opted out: %v", box)
+	}
+	if _, err := c.OptInPhoneNumber(ctx(t), &sns.OptInPhoneNumberInput{PhoneNumber: aws.String("+15550123")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Publish(ctx(t), &sns.PublishInput{PhoneNumber: aws.String("+15550123"), Message: aws.String("opted in")}); err != nil {
+		t.Fatal(err)
+	}
+	if box := snsOutbox(t, cloud, url.Values{"protocol": {"sms"}}); len(box) != 1 || box[0]["Message"] != "opted in" {
+		t.Errorf("outbox %v", box)
+	}
+
+	if _, err := c.CreateSMSSandboxPhoneNumber(ctx(t), &sns.CreateSMSSandboxPhoneNumberInput{PhoneNumber: aws.String("+15550124"),
+		LanguageCode: snstypes.LanguageCodeStringEnUs}); err != nil {
+		t.Fatal(err)
+	}
+	box := snsOutbox(t, cloud, url.Values{"type": {"SMSSandboxVerification"}})
+	if len(box) != 1 {
+		t.Fatalf("outbox %v", box)
+	}
+	if _, err := c.VerifySMSSandboxPhoneNumber(ctx(t), &sns.VerifySMSSandboxPhoneNumberInput{PhoneNumber: aws.String("+15550124"),
+		OneTimePassword: aws.String(box[0]["Token"].(string))}); err != nil {
+		t.Fatal(err)
+	}
+	nums, err := c.ListSMSSandboxPhoneNumbers(ctx(t), &sns.ListSMSSandboxPhoneNumbersInput{})
+	if err != nil || len(nums.PhoneNumbers) != 1 || nums.PhoneNumbers[0].Status != snstypes.SMSSandboxPhoneNumberVerificationStatusVerified {
+		t.Errorf("ListSMSSandboxPhoneNumbers: %+v %v", nums, err)
+	}
+	var nf *snstypes.ResourceNotFoundException
+	if _, err := c.DeleteSMSSandboxPhoneNumber(ctx(t), &sns.DeleteSMSSandboxPhoneNumberInput{PhoneNumber: aws.String("+15550199")}); !errors.As(err, &nf) {
+		t.Errorf("deleting a number not in the sandbox: %v", err)
+	}
+}
+
+func TestSNSPlatformBoto3(t *testing.T) {
+	boto3Cases(t, "sns_platform.py", "platform", "sms")
+}

@@ -149,6 +149,9 @@ func (s *Service) deliveryFor(tx storage.Tx, t *topicRecord, sub *liveSub, pub *
 			}
 			om.Message = string(notificationJSON(n, unsub))
 		}
+	case protoSMS:
+		om.Message = msg
+		return nil, s.textIn(tx, t.Region+":"+t.Account+":", om)
 	default:
 		om.Message = msg
 	}

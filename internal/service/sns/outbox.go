@@ -17,6 +17,9 @@ import (
 const (
 	// OutboxPath lists (GET) or clears (DELETE) the captured messages.
 	OutboxPath = "/_nimbus/sns/outbox"
+	// OptOutPath opts a phone number out of SMS (POST), as if it had
+	// replied STOP.
+	OptOutPath = "/_nimbus/sns/opt-out"
 	// certPathPrefix + id + ".pem" is the SigningCertURL of notifications.
 	certPathPrefix = "/_nimbus/sns/SimpleNotificationService-"
 )
@@ -77,11 +80,16 @@ func (s *Service) writeOutbox(tx storage.Tx, m *outboxMessage) error {
 //	       → {"Messages": [...]} oldest first, filtered by the parameters given
 //	DELETE /_nimbus/sns/outbox[?...] → clears the messages the parameters select
 //	GET    /_nimbus/sns/SimpleNotificationService-<id>.pem → the certificate
+//	POST   /_nimbus/sns/opt-out?phoneNumber=+15550100[&account=&region=]
+//	       → the number opts out of the account's SMS (defaults:
+//	       000000000000, us-east-1)
 func (s *Service) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case r.URL.Path == OutboxPath:
 			s.serveOutbox(w, r)
+		case r.URL.Path == OptOutPath:
+			s.serveOptOut(w, r)
 		case strings.HasPrefix(r.URL.Path, certPathPrefix) && strings.HasSuffix(r.URL.Path, ".pem"):
 			s.serveCert(w, r)
 		default:
@@ -206,7 +214,9 @@ func (s *Service) publishDirect(ctx context.Context, target, phone string, pub *
 			return nil, invalidParameter("PhoneNumber Reason: %s is not valid to publish to", phone)
 		}
 		m.Protocol, m.Endpoint, m.Message = protoSMS, phone, pub.messageFor(protoSMS)
-		err = s.db.Update(ctx, func(tx storage.Tx) error { return s.writeOutbox(tx, m) })
+		// A number that opted out is not texted; the publish succeeds.
+		account := accountKey(ctx)
+		err = s.db.Update(ctx, func(tx storage.Tx) error { return s.textIn(tx, account, m) })
 	default:
 		if !appARN.MatchString(target) {
 			return nil, invalidParameter("TargetArn Reason: Invalid parameter: TargetArn")
@@ -217,4 +227,43 @@ func (s *Service) publishDirect(ctx context.Context, target, phone string, pub *
 		return nil, err
 	}
 	return &snsapi.PublishOutput{MessageId: &pub.messageID}, nil
+}
+
+func (s *Service) serveOptOut(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", "POST")
+		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"message": "method not allowed"})
+		return
+	}
+	q := r.URL.Query()
+	account, region := q.Get("account"), q.Get("region")
+	if account == "" {
+		account = "000000000000"
+	}
+	if region == "" {
+		region = "us-east-1"
+	}
+	// "+" in a query string is a space unless escaped; a number has none.
+	phone := strings.ReplaceAll(q.Get("phoneNumber"), " ", "+")
+	if err := s.optOut(r.Context(), region+":"+account+":", phone); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"message": err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"phoneNumber": "+" + strings.TrimPrefix(phone, "+"), "optedOut": "true"})
+}
+
+// textIn captures an SMS in tx unless its number opted out of the
+// account's (region:account:) messages.
+func (s *Service) textIn(tx storage.Tx, account string, m *outboxMessage) error {
+	if number, ok := e164Number(strings.ReplaceAll(m.Endpoint, "-", "")); ok {
+		out, err := optedOut(tx, account, number)
+		if err != nil {
+			return err
+		}
+		if out {
+			s.log.Debug("sns: not texting a number that opted out", "number", number)
+			return nil
+		}
+	}
+	return s.writeOutbox(tx, m)
 }
