@@ -73,33 +73,63 @@ func newBackupARN(t *tableMeta, now time.Time) string {
 	return fmt.Sprintf("%s/backup/%014d-%s", t.arn(), now.UnixMilli(), hex.EncodeToString(b[:]))
 }
 
-// snapshotItems writes the items of t, as tx sees them, to a new blob.
-func (s *Service) snapshotItems(tx storage.Tx, t *tableMeta) (string, error) {
+// snapshot is a blob being written with stored values, each behind its
+// uvarint length.
+type snapshot struct {
+	bw     storage.BlobWriter
+	w      *bufio.Writer
+	lenBuf [binary.MaxVarintLen64]byte
+	// err is the first write error; add does nothing after it.
+	err error
+}
+
+func (s *Service) newSnapshot() (*snapshot, error) {
 	bw, err := s.db.Blobs().Create()
 	if err != nil {
+		return nil, err
+	}
+	return &snapshot{bw: bw, w: bufio.NewWriterSize(bw, 64<<10)}, nil
+}
+
+// add appends one stored value.
+func (b *snapshot) add(v []byte) error {
+	if b.err != nil {
+		return b.err
+	}
+	n := binary.PutUvarint(b.lenBuf[:], uint64(len(v)))
+	if _, b.err = b.w.Write(b.lenBuf[:n]); b.err == nil {
+		_, b.err = b.w.Write(v)
+	}
+	return b.err
+}
+
+func (b *snapshot) commit() (string, error) {
+	if err := b.w.Flush(); err != nil {
+		b.abort()
 		return "", err
 	}
-	w := bufio.NewWriterSize(bw, 64<<10)
-	var lenBuf [binary.MaxVarintLen64]byte
-	var werr error
+	return b.bw.Commit()
+}
+
+func (b *snapshot) abort() { _ = b.bw.Abort() }
+
+// snapshotItems writes the items of t, as tx sees them, to a new blob.
+func (s *Service) snapshotItems(tx storage.Tx, t *tableMeta) (string, error) {
+	snap, err := s.newSnapshot()
+	if err != nil {
+		return "", err
+	}
 	err = tx.Scan(itemsTable(t.ID), storage.Range{Prefix: appendUint64(nil, t.ID)}, func(_, v []byte) bool {
-		n := binary.PutUvarint(lenBuf[:], uint64(len(v)))
-		if _, werr = w.Write(lenBuf[:n]); werr == nil {
-			_, werr = w.Write(v)
-		}
-		return werr == nil
+		return snap.add(v) == nil
 	})
 	if err == nil {
-		err = werr
-	}
-	if err == nil {
-		err = w.Flush()
+		err = snap.err
 	}
 	if err != nil {
-		_ = bw.Abort()
+		snap.abort()
 		return "", err
 	}
-	return bw.Commit()
+	return snap.commit()
 }
 
 // readSnapshot calls fn with each stored value of a snapshot blob, in

@@ -22,10 +22,8 @@ import (
 // overridden) and table class, but not its stream, time to live, tags,
 // point-in-time recovery or deletion protection.
 //
-// Point-in-time restores: Nimbus keeps no history of a table, so
-// RestoreTableToPointInTime accepts any time in the recovery window and
-// restores the table as it is when the request runs (its RestoreSummary
-// says so: RestoreDateTime is that moment).
+// A point-in-time restore restores a snapshot of the source's state at
+// the requested time, which pitr.go builds from its items and history.
 
 // tableRestores maps statsKey(new table id) to the JSON list of key space
 // ids of a restore in progress.
@@ -335,8 +333,9 @@ func (s *Service) RestoreTableFromBackup(ctx context.Context, in *dynamodbapi.Re
 	return &dynamodbapi.RestoreTableFromBackupOutput{TableDescription: d}, nil
 }
 
-// RestoreTableToPointInTime creates a table from a table whose
-// point-in-time recovery is on: from its current state (see above).
+// RestoreTableToPointInTime creates a table from the state a table whose
+// point-in-time recovery is on had at a time of its recovery window: its
+// current items rolled back through its history (pitr.go).
 func (s *Service) RestoreTableToPointInTime(ctx context.Context, in *dynamodbapi.RestoreTableToPointInTimeInput) (*dynamodbapi.RestoreTableToPointInTimeOutput, error) {
 	info := request.FromContext(ctx)
 	var ref tableRef
@@ -357,6 +356,7 @@ func (s *Service) RestoreTableToPointInTime(ctx context.Context, in *dynamodbapi
 	}
 	var src *tableMeta
 	var blob string
+	var at time.Time
 	now := s.now().UTC()
 	err := s.db.View(ctx, func(tx storage.Tx) error {
 		var err error
@@ -366,15 +366,8 @@ func (s *Service) RestoreTableToPointInTime(ctx context.Context, in *dynamodbapi
 		if !src.PITR.Enabled {
 			return dynamodbapi.ErrPointInTimeRecoveryUnavailableException.New("Point in time recovery is not enabled for table '" + src.Name + "'")
 		}
-		if when := in.RestoreDateTime; when != nil {
-			earliest := src.PITR.EnabledAt
-			if limit := now.Add(-time.Duration(src.PITR.Days) * 24 * time.Hour); earliest.Before(limit) {
-				earliest = limit
-			}
-			if when.Before(earliest) || when.After(now) {
-				return dynamodbapi.ErrInvalidRestoreTimeException.New("Restore time must be between " +
-					earliest.Format(time.RFC3339) + " and " + now.Format(time.RFC3339))
-			}
+		if at, err = restoreTime(src.PITR, now, in.RestoreDateTime); err != nil {
+			return err
 		}
 		existing, err := s.loadTable(tx, tableRef{info.Account, info.Region, target})
 		if err != nil {
@@ -383,7 +376,7 @@ func (s *Service) RestoreTableToPointInTime(ctx context.Context, in *dynamodbapi
 		if existing != nil {
 			return errTableExists(target)
 		}
-		blob, err = s.snapshotItems(tx, src)
+		blob, err = s.snapshotAt(tx, src, at)
 		return err
 	})
 	if err != nil {
@@ -401,7 +394,7 @@ func (s *Service) RestoreTableToPointInTime(ctx context.Context, in *dynamodbapi
 	if err != nil {
 		return nil, err
 	}
-	t.Restore = &restoreMeta{SourceTable: src.arn(), Time: now}
+	t.Restore = &restoreMeta{SourceTable: src.arn(), Time: at}
 	d, err := s.restoreTable(ctx, t, blob)
 	if err != nil {
 		return nil, err

@@ -240,11 +240,11 @@ func TestRestoreTableToPointInTime(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Nimbus restores the table as it is now, and says so.
-	if !out.TableDescription.RestoreSummary.RestoreDateTime.Equal(clock.now()) || out.TableDescription.RestoreSummary.SourceBackupArn != nil {
+	// The table as it was then, before b.
+	if !out.TableDescription.RestoreSummary.RestoreDateTime.Equal(half) || out.TableDescription.RestoreSummary.SourceBackupArn != nil {
 		t.Fatalf("RestoreSummary %+v", out.TableDescription.RestoreSummary)
 	}
-	if d := mustDescribe(t, s, "Then"); *d.ItemCount != 2 {
+	if d := mustDescribe(t, s, "Then"); *d.ItemCount != 1 {
 		t.Fatalf("restored %d items", *d.ItemCount)
 	}
 }

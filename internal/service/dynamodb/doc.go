@@ -32,9 +32,11 @@
 //     TransactionInProgressException are never returned.
 //   - Expired items (time to live) are deleted by RunExpiry, within one
 //     pass of the worker after they expire (ttl.go).
-//   - Backups are snapshots in the blob store; RestoreTableToPointInTime
-//     restores the table as it is at the time of the request, whatever
-//     time was asked for (backup_restore.go).
+//   - Backups are snapshots in the blob store (backup.go). While
+//     point-in-time recovery is on, writes keep the old image of each
+//     changed item in a history trimmed to the recovery period, and
+//     RestoreTableToPointInTime rolls the current items back through it
+//     (pitr.go). A deleted table's history goes with it.
 //
 // Not yet: PartiQL, imports, exports, global tables, Kinesis
 // destinations, resource policies, and the "Filter Expression can only

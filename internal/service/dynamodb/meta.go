@@ -177,10 +177,13 @@ type ttlMeta struct {
 	Enabled   bool   `json:"on,omitempty"`
 }
 
+// pitrMeta is the table's point-in-time recovery setting; History is the
+// key space of its change history (pitr.go) while it is on.
 type pitrMeta struct {
 	Enabled   bool      `json:"on,omitempty"`
 	Days      int32     `json:"days,omitempty"`
 	EnabledAt time.Time `json:"since,omitzero"`
+	History   uint64    `json:"history,omitempty"`
 }
 
 type tag struct {
@@ -236,8 +239,8 @@ func (t *tableMeta) streamARN(label string) string {
 	return t.arn() + "/stream/" + label
 }
 
-// itemsTable is the storage table of key space id: the items of a table or
-// the entries of an index (see keys.go). A key space has a table of its
+// itemsTable is the storage table of key space id: the items of a table,
+// the entries of an index (see keys.go) or a table's history (pitr.go). A key space has a table of its
 // own so that a deleted one goes with a DropTable, in one step that does
 // not hold the engine's writer for long, instead of key by key.
 func itemsTable(id uint64) string {

@@ -3,7 +3,6 @@ package dynamodb
 import (
 	"context"
 	"net/url"
-	"time"
 
 	"github.com/nimbus-cloud/nimbus/internal/api/dynamodbapi"
 	"github.com/nimbus-cloud/nimbus/internal/aws/request"
@@ -108,13 +107,13 @@ func errBackupTableNotFound(name string) error {
 	return dynamodbapi.ErrTableNotFoundException.New("Table not found: " + name)
 }
 
-// UpdateContinuousBackups records the point-in-time recovery setting.
-// Nimbus keeps no history: a point-in-time restore restores the table as
-// it is (see backup_restore.go).
+// UpdateContinuousBackups turns point-in-time recovery on or off. Turning
+// it on starts the table's history (pitr.go); turning it off drops it.
 func (s *Service) UpdateContinuousBackups(ctx context.Context, in *dynamodbapi.UpdateContinuousBackupsInput) (*dynamodbapi.UpdateContinuousBackupsOutput, error) {
 	ref := refOf(request.FromContext(ctx), deref(in.TableName))
 	spec := in.PointInTimeRecoverySpecification
 	var t *tableMeta
+	dropped := false
 	err := s.db.Update(ctx, func(tx storage.Tx) error {
 		cur, err := s.table(tx, ref, func() error { return errBackupTableNotFound(ref.name) })
 		if err != nil {
@@ -122,21 +121,33 @@ func (s *Service) UpdateContinuousBackups(ctx context.Context, in *dynamodbapi.U
 		}
 		t = cur.clone()
 		if deref(spec.PointInTimeRecoveryEnabled) {
-			days := int32(35)
+			days := int32(defaultRecoveryDays)
 			if spec.RecoveryPeriodInDays != nil {
 				days = *spec.RecoveryPeriodInDays
 			}
 			if !t.PITR.Enabled {
 				t.PITR.EnabledAt = s.now().UTC()
+				if t.PITR.History, err = nextID(tx); err != nil {
+					return err
+				}
 			}
 			t.PITR.Enabled, t.PITR.Days = true, days
 		} else {
+			if t.PITR.History != 0 {
+				if err := schedulePurge(tx, t.PITR.History); err != nil {
+					return err
+				}
+				dropped = true
+			}
 			t.PITR = pitrMeta{}
 		}
 		return saveTable(tx, t)
 	})
 	if err != nil {
 		return nil, err
+	}
+	if dropped {
+		s.goWork(s.purge)
 	}
 	return &dynamodbapi.UpdateContinuousBackupsOutput{ContinuousBackupsDescription: s.continuousBackups(t)}, nil
 }
@@ -159,18 +170,11 @@ func (s *Service) DescribeContinuousBackups(ctx context.Context, in *dynamodbapi
 func (s *Service) continuousBackups(t *tableMeta) *dynamodbapi.ContinuousBackupsDescription {
 	p := &dynamodbapi.PointInTimeRecoveryDescription{PointInTimeRecoveryStatus: ptr("DISABLED")}
 	if t.PITR.Enabled {
-		now := s.now().UTC()
-		earliest := t.PITR.EnabledAt
-		if limit := now.Add(-time.Duration(t.PITR.Days) * 24 * time.Hour); earliest.Before(limit) {
-			earliest = limit
-		}
+		earliest, latest := restorableWindow(t.PITR, s.now().UTC())
 		p.PointInTimeRecoveryStatus = ptr("ENABLED")
 		p.RecoveryPeriodInDays = ptr(t.PITR.Days)
 		p.EarliestRestorableDateTime = ptr(earliest)
-		p.LatestRestorableDateTime = ptr(now.Add(-5 * time.Minute))
-		if p.LatestRestorableDateTime.Before(earliest) {
-			p.LatestRestorableDateTime = ptr(earliest)
-		}
+		p.LatestRestorableDateTime = ptr(latest)
 	}
 	return &dynamodbapi.ContinuousBackupsDescription{ContinuousBackupsStatus: ptr("ENABLED"), PointInTimeRecoveryDescription: p}
 }

@@ -235,6 +235,9 @@ func (s *Service) DeleteTable(ctx context.Context, in *dynamodbapi.DeleteTableIn
 		for _, ix := range t.indexes() {
 			ids = append(ids, ix.ID)
 		}
+		if t.PITR.History != 0 {
+			ids = append(ids, t.PITR.History)
+		}
 		return schedulePurge(tx, ids...)
 	})
 	if err != nil {

@@ -28,8 +28,9 @@ const (
 	ttlMaxAge = 5 * 365 * 24 * time.Hour
 )
 
-// RunExpiry deletes expired items every interval, and forgets expired
-// transaction tokens, until ctx ends.
+// RunExpiry deletes expired items every interval, forgets expired
+// transaction tokens and trims point-in-time recovery histories to their
+// recovery periods, until ctx ends.
 func (s *Service) RunExpiry(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -44,6 +45,9 @@ func (s *Service) runExpiry(ctx context.Context, ticks <-chan time.Time) {
 		}
 		if err := s.sweepTokens(ctx); err != nil && ctx.Err() == nil {
 			s.log.Warn("dynamodb: forgetting transaction tokens", "err", err)
+		}
+		if err := s.trimHistories(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("dynamodb: trimming point-in-time recovery histories", "err", err)
 		}
 		select {
 		case <-ctx.Done():

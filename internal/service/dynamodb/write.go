@@ -128,6 +128,11 @@ func (w *itemWriter) writeItem(t *tableMeta, key []byte, old, new *storedItem) (
 	default:
 		return cost, nil // deleting an item that is not there
 	}
+	if t.PITR.History != 0 {
+		if err := w.recordHistory(t, key, old); err != nil {
+			return cost, err
+		}
+	}
 	w.addStats(t.ID, b2i(new != nil)-b2i(old != nil), newSize-oldSize)
 
 	for _, ix := range t.indexes() {
