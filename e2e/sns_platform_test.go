@@ -3,9 +3,15 @@ package e2e
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"sort"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
@@ -208,4 +214,93 @@ func TestSNSSMSSDK(t *testing.T) {
 
 func TestSNSPlatformBoto3(t *testing.T) {
 	boto3Cases(t, "sns_platform.py", "platform", "sms")
+}
+
+// An HTTP subscriber's retries follow its delivery policy's phases, and
+// its throttle policy spaces deliveries out.
+func TestSNSHTTPDeliveryPolicySDK(t *testing.T) {
+	cloud := nimbus.Start(t, nimbus.Options{DataDir: t.TempDir()})
+	c := snsClient(cloud)
+	topic := createTopic(t, c, "policies", nil)
+	var (
+		mu       sync.Mutex
+		attempts = map[string][]time.Time{} // by message
+		tokens   = make(chan string, 2)
+	)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		if r.Header.Get("x-amz-sns-message-type") == "SubscriptionConfirmation" {
+			var m map[string]string
+			json.Unmarshal(b, &m)
+			tokens <- m["Token"]
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		attempts[string(b)] = append(attempts[string(b)], time.Now())
+		if r.URL.Path == "/flaky" && len(attempts[string(b)]) <= 3 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	}))
+	defer hook.Close()
+	subscribe := func(path, policy string) {
+		if _, err := c.Subscribe(ctx(t), &sns.SubscribeInput{TopicArn: &topic, Protocol: aws.String("http"), Endpoint: aws.String(hook.URL + path),
+			Attributes: map[string]string{"RawMessageDelivery": "true", "DeliveryPolicy": policy,
+				"FilterPolicy": `{"to":["` + path[1:] + `"]}`}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.ConfirmSubscription(ctx(t), &sns.ConfirmSubscriptionInput{TopicArn: &topic, Token: aws.String(<-tokens)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Retries: one at once, one after 1 s, then the backoff phase's one
+	// after 2 s; the fourth attempt succeeds.
+	subscribe("/flaky", `{"healthyRetryPolicy":{"numRetries":3,"numNoDelayRetries":1,"numMinDelayRetries":1,"minDelayTarget":1,"maxDelayTarget":2}}`)
+	subscribe("/slow", `{"healthyRetryPolicy":{"numRetries":0,"minDelayTarget":1,"maxDelayTarget":1},"throttlePolicy":{"maxReceivesPerSecond":1}}`)
+	publish := func(to, msg string) {
+		if _, err := c.Publish(ctx(t), &sns.PublishInput{TopicArn: &topic, Message: aws.String(msg), MessageAttributes: map[string]snstypes.MessageAttributeValue{
+			"to": {DataType: aws.String("String"), StringValue: aws.String(to)}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	publish("flaky", "retried")
+	for i := range 3 {
+		publish("slow", fmt.Sprint("throttled-", i))
+	}
+	waitFor := func(what string, done func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			mu.Lock()
+			ok := done()
+			mu.Unlock()
+			if ok {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: attempts %v", what, attempts)
+			}
+		}
+	}
+	waitFor("the flaky subscriber's 4 attempts", func() bool { return len(attempts["retried"]) == 4 })
+	waitFor("the throttled subscriber's 3 messages", func() bool {
+		return len(attempts["throttled-0"])+len(attempts["throttled-1"])+len(attempts["throttled-2"]) == 3
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	at := attempts["retried"]
+	// SNS's delays are lower bounds here: the gaps are at least the
+	// schedule's (less a margin for the clock), whatever the machine's load.
+	for i, want := range []time.Duration{0, time.Second, 2 * time.Second} {
+		if gap := at[i+1].Sub(at[i]); gap < want-50*time.Millisecond {
+			t.Errorf("retry %d came %v after the attempt before; want at least %v", i+1, gap, want)
+		}
+	}
+	var slow []time.Time
+	for i := range 3 {
+		slow = append(slow, attempts[fmt.Sprint("throttled-", i)]...)
+	}
+	sort.Slice(slow, func(i, j int) bool { return slow[i].Before(slow[j]) })
+	if span := slow[2].Sub(slow[0]); span < 2*time.Second-50*time.Millisecond {
+		t.Errorf("3 messages at 1 a second took %v; want at least 2s", span)
+	}
 }

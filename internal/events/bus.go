@@ -228,6 +228,9 @@ func keySeq(k []byte) uint64 { return binary.BigEndian.Uint64(k[9:]) }
 
 // delay is the wait before the retry that follows attempt n (1-based).
 func (p RetryPolicy) delay(n int) time.Duration {
+	if len(p.Delays) > 0 {
+		return p.Delays[min(n, len(p.Delays))-1]
+	}
 	d := p.MinDelay
 	for i := 1; i < n && d < p.MaxDelay; i++ {
 		d *= 2

@@ -314,6 +314,9 @@ func TestRetryPolicyDelays(t *testing.T) {
 		{RetryPolicy{MaxAttempts: 4, MinDelay: 20 * time.Second, MaxDelay: 20 * time.Second}, []time.Duration{20e9, 20e9, 20e9}},
 		{RetryPolicy{}, []time.Duration{1e9, 2e9, 4e9, 8e9, 16e9, 32e9, 64e9, 128e9, 256e9, 300e9, 300e9}},
 		{RetryPolicy{MinDelay: 10 * time.Minute}, []time.Duration{10 * time.Minute, 10 * time.Minute}},
+		// A schedule of the producer's wins; its last delay repeats.
+		{RetryPolicy{MaxAttempts: 5, MinDelay: time.Second, Delays: []time.Duration{0, 0, 3e9}}, []time.Duration{0, 0, 3e9, 3e9}},
+		{RetryPolicy{Delays: []time.Duration{7e9}}, []time.Duration{7e9, 7e9}},
 	}
 	for _, tc := range tests {
 		p := tc.policy.effective()
@@ -642,6 +645,45 @@ func TestExternalFailureIsRetried(t *testing.T) {
 	b.Kick()
 	if d := receive(t, ext.got, 1)[0]; d.Attempts != 1 {
 		t.Errorf("delivered on attempt %d; want the second", d.Attempts+1)
+	}
+	waitPending(t, b, 0)
+}
+
+// A deferred delivery waits for its time without using up an attempt.
+func TestDeferredDeliveryKeepsItsAttempts(t *testing.T) {
+	db := openMemory(t)
+	clock := newClock()
+	b := New(db, clock.Now, quiet)
+	ext := &externalSink{got: make(chan *Delivery, 10)}
+	until := clock.Now().Add(5 * time.Second)
+	fail := func(d *Delivery) error {
+		if clock.Now().Before(until) {
+			return Deferred{Until: until}
+		}
+		return nil
+	}
+	ext.fail.Store(&fail)
+	b.Register("http", ext)
+	enqueue(t, db, b, &Delivery{Kind: "http", Body: []byte("x"), Retry: RetryPolicy{MaxAttempts: 1}})
+	run(t, b)
+	deadline := time.Now().Add(waitLimit)
+	for {
+		rec := outbox(t, db)
+		if len(rec) == 1 && keyDue(rec[0].key).Equal(until) {
+			if rec[0].d.Attempts != 0 {
+				t.Errorf("a deferral counted as attempt %d", rec[0].d.Attempts)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the delivery was not deferred: %+v", rec)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	clock.Advance(5 * time.Second)
+	b.Kick()
+	if d := receive(t, ext.got, 1)[0]; d.Attempts != 0 {
+		t.Errorf("delivered on attempt %d; want the first", d.Attempts+1)
 	}
 	waitPending(t, b, 0)
 }

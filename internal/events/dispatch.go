@@ -257,11 +257,19 @@ func (b *Bus) failed(ctx context.Context, p pending, cause error) {
 			return err
 		}
 		d := *p.d
-		d.Attempts++
+		var later Deferred
+		deferred := errors.As(cause, &later)
+		if !deferred {
+			d.Attempts++
+		}
 		policy := d.Retry.effective()
 		var perm Permanent
-		if !errors.As(cause, &perm) && d.Attempts < policy.MaxAttempts {
-			d.NotBefore = b.now().Add(policy.delay(d.Attempts))
+		if deferred || !errors.As(cause, &perm) && d.Attempts < policy.MaxAttempts {
+			if deferred {
+				d.NotBefore = later.Until
+			} else {
+				d.NotBefore = b.now().Add(policy.delay(d.Attempts))
+			}
 			v, err := json.Marshal(&d)
 			if err != nil {
 				return err

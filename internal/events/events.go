@@ -71,6 +71,10 @@ type RetryPolicy struct {
 	MaxAttempts int           `json:"max,omitempty"`      // total attempts, including the first
 	MinDelay    time.Duration `json:"min,omitempty"`      // delay before the first retry
 	MaxDelay    time.Duration `json:"maxDelay,omitempty"` // cap of the exponential backoff
+	// Delays, when set, is the producer's own schedule instead of the
+	// exponential backoff: Delays[i] is the wait before retry i+1 (the
+	// last one repeats). SNS computes it from an HTTP/S delivery policy.
+	Delays []time.Duration `json:"delays,omitempty"`
 }
 
 // DefaultRetry is used when a delivery carries no policy.
@@ -107,6 +111,15 @@ type Permanent struct{ Err error }
 
 func (p Permanent) Error() string { return p.Err.Error() }
 func (p Permanent) Unwrap() error { return p.Err }
+
+// Deferred is returned by a sink that will not take a delivery before
+// Until (a throttled endpoint): the delivery waits until then, and the
+// attempt does not count against its retry policy.
+type Deferred struct{ Until time.Time }
+
+func (d Deferred) Error() string {
+	return "events: delivery deferred until " + d.Until.Format(time.RFC3339Nano)
+}
 
 // Kinds of deliveries whose sinks more than one producer targets.
 const (

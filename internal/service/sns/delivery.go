@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,6 +27,10 @@ const (
 const (
 	headerAttr = "header:"
 	userAgent  = "Amazon Simple Notification Service Agent"
+	// A throttled subscription's deliveries name it and its
+	// maxReceivesPerSecond.
+	throttleKeyAttr  = "sns.throttle"
+	throttleRateAttr = "sns.maxReceivesPerSecond"
 )
 
 // Attributes of "sns" deliveries (a producer publishing to a topic).
@@ -88,6 +93,10 @@ func (s *Service) deliveryFor(tx storage.Tx, t *topicRecord, sub *liveSub, pub *
 			headerAttr + "x-amz-sns-topic-arn":        t.ARN,
 			headerAttr + "x-amz-sns-subscription-arn": rec.ARN,
 			headerAttr + "Content-Type":               sub.ctype,
+		}
+		if sub.rate > 0 {
+			d.Attributes[throttleKeyAttr] = rec.ARN
+			d.Attributes[throttleRateAttr] = strconv.Itoa(sub.rate)
 		}
 		if sub.raw {
 			d.Body = []byte(msg)
@@ -214,6 +223,12 @@ type httpSink struct{ s *Service }
 func (h *httpSink) External() bool { return true }
 
 func (h *httpSink) Deliver(ctx context.Context, _ storage.Tx, d *events.Delivery) error {
+	if rate, _ := strconv.Atoi(d.Attributes[throttleRateAttr]); rate > 0 {
+		now := h.s.now()
+		if wait := h.s.throttle.admit(d.Attributes[throttleKeyAttr], rate, now); wait > 0 {
+			return events.Deferred{Until: now.Add(wait)}
+		}
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.Target, bytes.NewReader(d.Body))
 	if err != nil {
 		return events.Permanent{Err: err}

@@ -2,6 +2,7 @@ package sns
 
 import (
 	"encoding/json"
+	"math"
 	"time"
 
 	"github.com/nimbus-cloud/nimbus/internal/events"
@@ -25,6 +26,13 @@ var defaultHTTPRetry = retryPolicy{MinDelayTarget: 20, MaxDelayTarget: 20, NumRe
 
 type throttlePolicy struct {
 	MaxReceivesPerSecond int `json:"maxReceivesPerSecond"`
+}
+
+func (t *throttlePolicy) check() error {
+	if t != nil && t.MaxReceivesPerSecond < 1 {
+		return invalidParameter("DeliveryPolicy: maxReceivesPerSecond must be at least 1")
+	}
+	return nil
 }
 
 type requestPolicy struct {
@@ -65,10 +73,15 @@ func (p *retryPolicy) check() error {
 		return invalidParameter("DeliveryPolicy: numRetries must be between 0 and 100")
 	case p.NumNoDelayRetries < 0 || p.NumMinDelayRetries < 0 || p.NumMaxDelayRetries < 0:
 		return invalidParameter("DeliveryPolicy: retry counts must not be negative")
+	case p.NumNoDelayRetries+p.NumMinDelayRetries+p.NumMaxDelayRetries > p.NumRetries:
+		return invalidParameter("DeliveryPolicy: numNoDelayRetries, numMinDelayRetries and numMaxDelayRetries must add up to at most numRetries")
 	case p.BackoffFunction == "":
 		p.BackoffFunction = "linear"
 	case !backoffFunctions[p.BackoffFunction]:
 		return invalidParameter("DeliveryPolicy: backoffFunction must be one of linear, arithmetic, geometric, exponential")
+	}
+	if p.totalTime() > maxPolicyTime {
+		return invalidParameter("DeliveryPolicy: the total retry time of a policy must not exceed 3600 seconds")
 	}
 	return nil
 }
@@ -83,6 +96,9 @@ func parseTopicDeliveryPolicy(s string) (*topicDeliveryPolicy, error) {
 			return nil, err
 		}
 	}
+	if err := p.HTTP.DefaultThrottlePolicy.check(); err != nil {
+		return nil, err
+	}
 	return &p, nil
 }
 
@@ -95,6 +111,9 @@ func parseSubDeliveryPolicy(s string) (*subDeliveryPolicy, error) {
 		if err := r.check(); err != nil {
 			return nil, err
 		}
+	}
+	if err := p.ThrottlePolicy.check(); err != nil {
+		return nil, err
 	}
 	return &p, nil
 }
@@ -167,13 +186,90 @@ func httpDeliverySettings(topicPolicy, subPolicy string) (retryPolicy, *throttle
 	return retry, throttle, contentType
 }
 
-// busRetry turns an SNS retry policy into the Bus's: the first attempt
-// and numRetries more, the delays growing from minDelayTarget to
-// maxDelayTarget.
+// maxPolicyTime is the longest an HTTP/S delivery policy may keep
+// retrying, a hard limit of SNS's.
+const maxPolicyTime = 3600 * time.Second
+
+// busRetry turns an SNS retry policy into the Bus's: the first attempt,
+// then numRetries more on the policy's schedule.
 func (p retryPolicy) busRetry() events.RetryPolicy {
-	return events.RetryPolicy{
-		MaxAttempts: p.NumRetries + 1,
-		MinDelay:    time.Duration(max(p.MinDelayTarget, 1)) * time.Second,
-		MaxDelay:    time.Duration(max(p.MaxDelayTarget, p.MinDelayTarget, 1)) * time.Second,
+	delays := p.schedule()
+	r := events.RetryPolicy{MaxAttempts: len(delays) + 1, Delays: delays}
+	if len(delays) == 0 {
+		// No retries: the Bus's delays are never used, but the zero
+		// policy would mean its default.
+		r.Delays = nil
 	}
+	return r
+}
+
+// schedule is the delay before each retry of an HTTP/S delivery, in SNS's
+// four phases:
+//
+//  1. numNoDelayRetries retries at once;
+//  2. numMinDelayRetries retries minDelayTarget apart (pre-backoff);
+//  3. the retries left over, growing from minDelayTarget to
+//     maxDelayTarget by the backoff function;
+//  4. numMaxDelayRetries retries maxDelayTarget apart (post-backoff).
+//
+// SNS does not publish the curves of its backoff functions; Nimbus's
+// reach maxDelayTarget on the last backoff retry and start at
+// minDelayTarget: linear grows by equal steps, arithmetic by steps that
+// grow by equal amounts (a quadratic), geometric by a constant ratio, and
+// exponential by steps that double (flat at first, steep at the end).
+// SNS adds jitter to its delays; Nimbus does not, so that a schedule can
+// be tested.
+func (p retryPolicy) schedule() []time.Duration {
+	n := max(p.NumRetries, 0)
+	noDelay := min(max(p.NumNoDelayRetries, 0), n)
+	minDelays := min(max(p.NumMinDelayRetries, 0), n-noDelay)
+	maxDelays := min(max(p.NumMaxDelayRetries, 0), n-noDelay-minDelays)
+	backoff := n - noDelay - minDelays - maxDelays
+	lo, hi := float64(p.MinDelayTarget), float64(max(p.MaxDelayTarget, p.MinDelayTarget))
+	out := make([]time.Duration, 0, n)
+	for range noDelay {
+		out = append(out, 0)
+	}
+	for range minDelays {
+		out = append(out, seconds(lo))
+	}
+	for i := range backoff {
+		out = append(out, seconds(backoffDelay(p.BackoffFunction, lo, hi, i, backoff)))
+	}
+	for range maxDelays {
+		out = append(out, seconds(hi))
+	}
+	return out
+}
+
+// backoffDelay is the delay of retry i (0-based) of the k retries of the
+// backoff phase, in seconds.
+func backoffDelay(function string, lo, hi float64, i, k int) float64 {
+	if k == 1 || lo == hi {
+		return hi
+	}
+	x := float64(i) / float64(k-1) // 0 for the first retry, 1 for the last
+	switch function {
+	case "arithmetic":
+		return lo + (hi-lo)*x*x
+	case "geometric":
+		return lo * math.Pow(hi/lo, x)
+	case "exponential":
+		return lo + (hi-lo)*(math.Exp2(float64(i))-1)/(math.Exp2(float64(k-1))-1)
+	}
+	return lo + (hi-lo)*x
+}
+
+// seconds rounds a delay to the millisecond.
+func seconds(s float64) time.Duration {
+	return time.Duration(math.Round(s*1000)) * time.Millisecond
+}
+
+// totalTime is how long a policy keeps retrying.
+func (p retryPolicy) totalTime() time.Duration {
+	var t time.Duration
+	for _, d := range p.schedule() {
+		t += d
+	}
+	return t
 }

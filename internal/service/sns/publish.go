@@ -315,6 +315,7 @@ type liveSub struct {
 	dlq    string
 	retry  events.RetryPolicy // HTTP/S
 	ctype  string             // HTTP/S Content-Type
+	rate   int                // HTTP/S maxReceivesPerSecond; 0 is no limit
 }
 
 // fanoutIn returns the topic's compiled fan-out, from the cache or from
@@ -349,8 +350,11 @@ func (s *Service) fanoutIn(tx storage.Tx, topic string) (*fanout, error) {
 			}
 		}
 		if sub.Protocol == protoHTTP || sub.Protocol == protoHTTPS {
-			retry, _, ctype := httpDeliverySettings(t.Attrs[attrDeliveryPolicy], sub.Attrs[attrDeliveryPolicy])
+			retry, throttle, ctype := httpDeliverySettings(t.Attrs[attrDeliveryPolicy], sub.Attrs[attrDeliveryPolicy])
 			ls.retry, ls.ctype = retry.busRetry(), ctype
+			if throttle != nil {
+				ls.rate = throttle.MaxReceivesPerSecond
+			}
 		}
 		f.subs = append(f.subs, ls)
 	}

@@ -55,8 +55,9 @@ type Service struct {
 	log  *slog.Logger
 	http *http.Client
 
-	signers signerCache
-	cache   fanoutCache
+	signers  signerCache
+	cache    fanoutCache
+	throttle throttle
 }
 
 var _ snsapi.API = (*Service)(nil)
