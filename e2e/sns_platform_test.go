@@ -213,7 +213,7 @@ func TestSNSSMSSDK(t *testing.T) {
 }
 
 func TestSNSPlatformBoto3(t *testing.T) {
-	boto3Cases(t, "sns_platform.py", "platform", "sms")
+	boto3Cases(t, "sns_platform.py", "platform", "sms", "delivery_policy")
 }
 
 // An HTTP subscriber's retries follow its delivery policy's phases, and

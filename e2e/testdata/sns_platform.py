@@ -96,4 +96,26 @@ def sms():
     eq(c.list_origination_numbers()["PhoneNumbers"], [], "origination numbers")
 
 
+@case
+def delivery_policy():
+    c = sns()
+    topic = c.create_topic(Name="py-policies")["TopicArn"]
+    bad = {"healthyRetryPolicy": {"numRetries": 2, "numNoDelayRetries": 2, "numMaxDelayRetries": 1,
+                                  "minDelayTarget": 1, "maxDelayTarget": 2}}
+    expect_error("InvalidParameter", 400, c.set_topic_attributes, TopicArn=topic, AttributeName="DeliveryPolicy",
+                 AttributeValue=json.dumps({"http": {"defaultHealthyRetryPolicy": bad["healthyRetryPolicy"]}}))
+    expect_error("InvalidParameter", 400, c.subscribe, TopicArn=topic, Protocol="http", Endpoint="http://127.0.0.1:9/x",
+                 Attributes={"DeliveryPolicy": json.dumps(bad)})
+    expect_error("InvalidParameter", 400, c.subscribe, TopicArn=topic, Protocol="http", Endpoint="http://127.0.0.1:9/x",
+                 Attributes={"DeliveryPolicy": json.dumps({"throttlePolicy": {"maxReceivesPerSecond": 0}})})
+    good = {"healthyRetryPolicy": {"numRetries": 5, "numNoDelayRetries": 1, "numMinDelayRetries": 1, "numMaxDelayRetries": 1,
+                                   "minDelayTarget": 1, "maxDelayTarget": 10, "backoffFunction": "geometric"},
+            "throttlePolicy": {"maxReceivesPerSecond": 3}}
+    sub = c.subscribe(TopicArn=topic, Protocol="http", Endpoint="http://127.0.0.1:9/x",
+                      Attributes={"DeliveryPolicy": json.dumps(good)}, ReturnSubscriptionArn=True)["SubscriptionArn"]
+    eff = json.loads(c.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]["EffectiveDeliveryPolicy"])
+    eq(eff["healthyRetryPolicy"]["backoffFunction"], "geometric", "effective backoff")
+    eq(eff["throttlePolicy"], {"maxReceivesPerSecond": 3}, "effective throttle")
+
+
 run()

@@ -14,6 +14,16 @@
 // on the Bus (the Lambda service registers it); until then they are
 // skipped.
 //
+// Mobile push (platform.go): platform applications and their endpoints
+// are kept in the store; a push to an endpoint, directly or through an
+// "application" subscription, is captured in the outbox with the message
+// its platform would get, and the application's Event* topics hear of
+// endpoints created, updated, deleted and failed. SMS (sms.go): account
+// attributes, the opt-out list (numbers opt out through
+// POST /_nimbus/sns/opt-out) and the SMS sandbox, whose one-time
+// passwords go to the outbox. HTTP/S retries follow the subscription's
+// effective delivery policy (deliverypolicy.go).
+//
 // Notifications are signed (SignatureVersion 1: SHA1withRSA; 2:
 // SHA256withRSA) with a key generated on first start and kept in the store;
 // its certificate is served at the SigningCertURL of every notification.
