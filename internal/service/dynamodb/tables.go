@@ -64,6 +64,9 @@ func (s *Service) CreateTable(ctx context.Context, in *dynamodbapi.CreateTableIn
 				return err
 			}
 		}
+		if err := s.attachCreatePolicy(tx, t, in.ResourcePolicy); err != nil {
+			return err
+		}
 		if spec := in.StreamSpecification; spec != nil && deref(spec.StreamEnabled) {
 			if t.Stream, err = newStream(tx, deref(spec.StreamViewType), now, nil); err != nil {
 				return err
@@ -224,6 +227,9 @@ func (s *Service) DeleteTable(ctx context.Context, in *dynamodbapi.DeleteTableIn
 			return err
 		}
 		if err := tx.Delete(tableTables, ref.key()); err != nil {
+			return err
+		}
+		if err := dropTableExtras(tx, t); err != nil {
 			return err
 		}
 		if t.Stream.Enabled {
