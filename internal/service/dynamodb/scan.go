@@ -4,16 +4,14 @@ import (
 	"context"
 
 	"github.com/nimbus-cloud/nimbus/internal/api/dynamodbapi"
-	"github.com/nimbus-cloud/nimbus/internal/aws/request"
 	"github.com/nimbus-cloud/nimbus/internal/service/dynamodb/attr"
 	"github.com/nimbus-cloud/nimbus/internal/service/dynamodb/expr"
-	"github.com/nimbus-cloud/nimbus/internal/storage"
 )
 
-// Scan reads a whole table or index a page at a time, in key order. A
-// parallel scan (Segment of TotalSegments) reads the partitions whose key
-// hashes into its segment: segments partition the table exactly, and
-// evenly whatever the keys look like.
+// Scan reads a whole table or index a page at a time (page.go), in key
+// order. A parallel scan (Segment of TotalSegments) reads the partitions
+// whose key hashes into its segment: segments partition the table
+// exactly, and evenly whatever the keys look like.
 func (s *Service) Scan(ctx context.Context, in *dynamodbapi.ScanInput) (*dynamodbapi.ScanOutput, error) {
 	if err := expr.CheckParams(
 		setParams("AttributesToGet", in.AttributesToGet != nil, "ScanFilter", in.ScanFilter != nil, "ConditionalOperator", in.ConditionalOperator),
@@ -29,54 +27,31 @@ func (s *Service) Scan(ctx context.Context, in *dynamodbapi.ScanInput) (*dynamod
 	case in.Segment != nil && *in.Segment >= *in.TotalSegments:
 		return nil, validationf("The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: %d is not less than TotalSegments: %d", *in.Segment, *in.TotalSegments)
 	}
-	filter, used, err := readFilter(in.FilterExpression, "ScanFilter", in.ScanFilter, in.ConditionalOperator, in.ExpressionAttributeNames, in.ExpressionAttributeValues)
+	filter, proj, used, err := readExpressions(in.FilterExpression, "ScanFilter", in.ScanFilter, in.ConditionalOperator,
+		in.ProjectionExpression, in.AttributesToGet, in.ExpressionAttributeNames, in.ExpressionAttributeValues)
 	if err != nil {
 		return nil, err
 	}
-	proj, pused, err := parseProjection(in.ProjectionExpression, in.AttributesToGet, in.ExpressionAttributeNames)
-	if err != nil {
+	if err := expr.CheckUnused(in.ExpressionAttributeNames, in.ExpressionAttributeValues, used...); err != nil {
 		return nil, err
 	}
-	if err := expr.CheckUnused(in.ExpressionAttributeNames, in.ExpressionAttributeValues, append(used, pused...)...); err != nil {
-		return nil, err
+	req := &pageRequest{
+		table: in.TableName, index: in.IndexName, consistent: in.ConsistentRead, selectParam: in.Select,
+		projExpr: in.ProjectionExpression != nil, attributesList: in.AttributesToGet != nil,
+		startKey: in.ExclusiveStartKey, limit: in.Limit, filter: filter, proj: proj, capacity: in.ReturnConsumedCapacity,
+		scope: func(src readSource, _ []byte) (pageScope, error) {
+			lo, hi := spaceBounds(src.id())
+			scope := pageScope{lo: lo, hi: hi}
+			if in.TotalSegments != nil && *in.TotalSegments > 1 {
+				scope.visit = func(p *pageReader) func(k, v []byte) bool {
+					return segmentFilter(src, *in.Segment, *in.TotalSegments, p)
+				}
+			}
+			return scope, nil
+		},
 	}
-	ref := refOf(request.FromContext(ctx), deref(in.TableName))
 	out := &dynamodbapi.ScanOutput{}
-	err = s.db.View(ctx, func(tx storage.Tx) error {
-		t, err := s.table(tx, ref, errNoResource)
-		if err != nil {
-			return err
-		}
-		src, err := sourceOf(t, in.IndexName, in.ConsistentRead)
-		if err != nil {
-			return err
-		}
-		sel, err := selectOf(in.Select, src, in.ProjectionExpression != nil, in.AttributesToGet != nil)
-		if err != nil {
-			return err
-		}
-		after, err := startKey(src, in.ExclusiveStartKey)
-		if err != nil {
-			return err
-		}
-		lo, hi := spaceBounds(src.id())
-		p := &pageReader{tx: tx, src: src, limit: int(deref(in.Limit)), filter: filter, proj: proj, sel: sel}
-		p.fetch = needsFetch(src, sel, proj)
-		visit := p.visit
-		if in.TotalSegments != nil && *in.TotalSegments > 1 {
-			visit = segmentFilter(src, *in.Segment, *in.TotalSegments, p)
-		}
-		if err := scanRange(tx, lo, hi, after, false, visit); err != nil {
-			return err
-		}
-		if p.err != nil {
-			return p.err
-		}
-		fillPage(out, p, sel)
-		out.ConsumedCapacity = readCapacity(in.ReturnConsumedCapacity, *in.TableName, src, p, deref(in.ConsistentRead))
-		return nil
-	})
-	if err != nil {
+	if err := readPage(s, ctx, req, out); err != nil {
 		return nil, err
 	}
 	return out, nil
