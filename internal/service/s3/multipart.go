@@ -370,52 +370,97 @@ func checkPartChecksum(up *uploadRecord, algo string) error {
 	return errInvalidRequest.Newf("Checksum Type mismatch occurred, expected checksum Type: %s, actual checksum Type: %s", strings.ToLower(up.ChecksumAlgorithm), actual)
 }
 
-// storePart records a received part, replacing (and returning the blob
-// of) an earlier upload of the same part number.
-func (s *Service) storePart(ctx context.Context, bucketName, key, uploadID string, part *partRecord) (*segment, error) {
-	var replaced *segment
-	err := s.db.Update(ctx, func(tx storage.Tx) error {
-		if _, err := s.bucket(tx, bucketName); err != nil {
+// partRequest names the upload an UploadPart or UploadPartCopy adds to.
+type partRequest struct {
+	Bucket, Key, UploadID string
+	PartNumber            *int32
+	ExpectedOwner         *string
+	// SSECustomerAlgorithm and SSECustomerKeyMD5 must repeat the SSE-C key
+	// the upload was created with.
+	SSECustomerAlgorithm, SSECustomerKeyMD5 *string
+}
+
+// openPartUpload checks a part request (part number, bucket owner, SSE-C
+// key) and returns its part number and upload.
+func (s *Service) openPartUpload(ctx context.Context, r partRequest) (int32, *uploadRecord, error) {
+	pn, err := checkPartNumber(r.PartNumber)
+	if err != nil {
+		return 0, nil, err
+	}
+	var up *uploadRecord
+	err = s.db.View(ctx, func(tx storage.Tx) error {
+		b, err := s.bucket(tx, r.Bucket)
+		if err != nil {
 			return err
 		}
-		if _, err := loadUpload(tx, bucketName, key, uploadID); err != nil {
+		if err := checkExpectedOwner(b, r.ExpectedOwner); err != nil {
+			return err
+		}
+		up, err = loadUpload(tx, r.Bucket, r.Key, r.UploadID)
+		return err
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	if err := checkPartSSECustomer(up, r.SSECustomerAlgorithm, r.SSECustomerKeyMD5); err != nil {
+		return 0, nil, err
+	}
+	return pn, up, nil
+}
+
+// partChecksumAlgorithms returns the checksums to compute over a part's
+// bytes: the upload's own algorithm when it has a checksum mode, else the
+// ones the request asked for.
+func (up *uploadRecord) partChecksumAlgorithms(requested []string) []string {
+	if up.ChecksumAlgorithm != "" {
+		return []string{up.ChecksumAlgorithm}
+	}
+	return requested
+}
+
+// storePart records a received part as part pn of the upload, with sums
+// as its checksums (only the upload's own when it has a checksum mode),
+// and releases the blob of an earlier upload of the same part number. The
+// caller still owns body's blob when storePart fails.
+func (s *Service) storePart(ctx context.Context, r partRequest, up *uploadRecord, pn int32, body *received, sums map[string]string) (*partRecord, error) {
+	if up.ChecksumAlgorithm != "" {
+		sums = map[string]string{up.ChecksumAlgorithm: body.sums[up.ChecksumAlgorithm]}
+	}
+	part := &partRecord{Number: pn, ETag: etagOf(body.md5), Size: body.seg.Size, Blob: body.seg.Blob, Modified: s.now().UTC().Truncate(time.Millisecond), Checksum: sums}
+	var replaced *segment
+	err := s.db.Update(ctx, func(tx storage.Tx) error {
+		if _, err := s.bucket(tx, r.Bucket); err != nil {
+			return err
+		}
+		if _, err := loadUpload(tx, r.Bucket, r.Key, r.UploadID); err != nil {
 			return err
 		}
 		var old partRecord
-		err := getJSON(tx, tableParts, partKey(uploadID, part.Number), &old)
+		err := getJSON(tx, tableParts, partKey(r.UploadID, pn), &old)
 		switch {
 		case err == nil:
 			replaced = &segment{Blob: old.Blob, Size: old.Size}
 		case !errors.Is(err, storage.ErrNotFound):
 			return err
 		}
-		return putJSON(tx, tableParts, partKey(uploadID, part.Number), part)
+		return putJSON(tx, tableParts, partKey(r.UploadID, pn), part)
 	})
-	return replaced, err
+	if err != nil {
+		return nil, err
+	}
+	if replaced != nil {
+		s.releaseBlobs([]segment{*replaced})
+	}
+	return part, nil
 }
 
 func (s *Service) UploadPart(ctx context.Context, in *s3api.UploadPartInput) (*s3api.UploadPartOutput, error) {
-	bucketName, key, uploadID := deref(in.Bucket), deref(in.Key), deref(in.UploadId)
-	pn, err := checkPartNumber(in.PartNumber)
-	if err != nil {
-		return nil, err
+	r := partRequest{
+		Bucket: deref(in.Bucket), Key: deref(in.Key), UploadID: deref(in.UploadId), PartNumber: in.PartNumber,
+		ExpectedOwner: in.ExpectedBucketOwner, SSECustomerAlgorithm: in.SSECustomerAlgorithm, SSECustomerKeyMD5: in.SSECustomerKeyMD5,
 	}
-	var up *uploadRecord
-	err = s.db.View(ctx, func(tx storage.Tx) error {
-		b, err := s.bucket(tx, bucketName)
-		if err != nil {
-			return err
-		}
-		if err := checkExpectedOwner(b, in.ExpectedBucketOwner); err != nil {
-			return err
-		}
-		up, err = loadUpload(tx, bucketName, key, uploadID)
-		return err
-	})
+	pn, up, err := s.openPartUpload(ctx, r)
 	if err != nil {
-		return nil, err
-	}
-	if err := checkPartSSECustomer(up, in.SSECustomerAlgorithm, in.SSECustomerKeyMD5); err != nil {
 		return nil, err
 	}
 	want, err := requestedChecksums(ctx, in.ChecksumAlgorithm, checksumHeaders{
@@ -428,15 +473,11 @@ func (s *Service) UploadPart(ctx context.Context, in *s3api.UploadPartInput) (*s
 	if err := checkPartChecksum(up, want.algo); err != nil {
 		return nil, err
 	}
-	algos := want.algorithms()
-	if up.ChecksumAlgorithm != "" {
-		algos = []string{up.ChecksumAlgorithm}
-	}
 	size := int64(-1)
 	if in.ContentLength != nil {
 		size = *in.ContentLength
 	}
-	body, err := s.receiveBody(in.Body, size, algos)
+	body, err := s.receiveBody(in.Body, size, up.partChecksumAlgorithms(want.algorithms()))
 	if err != nil {
 		return nil, err
 	}
@@ -453,18 +494,11 @@ func (s *Service) UploadPart(ctx context.Context, in *s3api.UploadPartInput) (*s
 	if err != nil {
 		return nil, err
 	}
-	if up.ChecksumAlgorithm != "" {
-		sums = map[string]string{up.ChecksumAlgorithm: body.sums[up.ChecksumAlgorithm]}
-	}
-	part := &partRecord{Number: pn, ETag: etagOf(body.md5), Size: body.seg.Size, Blob: body.seg.Blob, Modified: s.now().UTC().Truncate(time.Millisecond), Checksum: sums}
-	replaced, err := s.storePart(ctx, bucketName, key, uploadID, part)
+	part, err := s.storePart(ctx, r, up, pn, body, sums)
 	if err != nil {
 		return nil, err
 	}
 	stored = true
-	if replaced != nil {
-		s.releaseBlobs([]segment{*replaced})
-	}
 	out := &s3api.UploadPartOutput{ETag: &part.ETag}
 	setSSEOutput(&up.Object, &out.ServerSideEncryption, &out.SSEKMSKeyId, &out.BucketKeyEnabled, &out.SSECustomerAlgorithm, &out.SSECustomerKeyMD5)
 	setChecksumOutput(part.Checksum, "", checksumOutputs{
@@ -475,27 +509,12 @@ func (s *Service) UploadPart(ctx context.Context, in *s3api.UploadPartInput) (*s
 }
 
 func (s *Service) UploadPartCopy(ctx context.Context, in *s3api.UploadPartCopyInput) (*s3api.UploadPartCopyOutput, error) {
-	bucketName, key, uploadID := deref(in.Bucket), deref(in.Key), deref(in.UploadId)
-	pn, err := checkPartNumber(in.PartNumber)
-	if err != nil {
-		return nil, err
+	r := partRequest{
+		Bucket: deref(in.Bucket), Key: deref(in.Key), UploadID: deref(in.UploadId), PartNumber: in.PartNumber,
+		ExpectedOwner: in.ExpectedBucketOwner, SSECustomerAlgorithm: in.SSECustomerAlgorithm, SSECustomerKeyMD5: in.SSECustomerKeyMD5,
 	}
-	var up *uploadRecord
-	err = s.db.View(ctx, func(tx storage.Tx) error {
-		b, err := s.bucket(tx, bucketName)
-		if err != nil {
-			return err
-		}
-		if err := checkExpectedOwner(b, in.ExpectedBucketOwner); err != nil {
-			return err
-		}
-		up, err = loadUpload(tx, bucketName, key, uploadID)
-		return err
-	})
+	pn, up, err := s.openPartUpload(ctx, r)
 	if err != nil {
-		return nil, err
-	}
-	if err := checkPartSSECustomer(up, in.SSECustomerAlgorithm, in.SSECustomerKeyMD5); err != nil {
 		return nil, err
 	}
 	src, err := s.loadCopySource(ctx, copySourceRequest{
@@ -513,35 +532,17 @@ func (s *Service) UploadPartCopy(ctx context.Context, in *s3api.UploadPartCopyIn
 	if err != nil {
 		return nil, err
 	}
-	var algos []string
-	if up.ChecksumAlgorithm != "" {
-		algos = []string{up.ChecksumAlgorithm}
-	}
 	// A part is its own blob: the source may be deleted before the upload
 	// completes, so its bytes are copied, streamed.
-	body, err := s.receiveBody(rd, rng.end-rng.start+1, algos)
+	body, err := s.receiveBody(rd, rng.end-rng.start+1, up.partChecksumAlgorithms(nil))
 	_ = rd.Close()
 	if err != nil {
 		return nil, err
 	}
-	stored := false
-	defer func() {
-		if !stored {
-			s.releaseBlobs([]segment{body.seg})
-		}
-	}()
-	var sums map[string]string
-	if up.ChecksumAlgorithm != "" {
-		sums = map[string]string{up.ChecksumAlgorithm: body.sums[up.ChecksumAlgorithm]}
-	}
-	part := &partRecord{Number: pn, ETag: etagOf(body.md5), Size: body.seg.Size, Blob: body.seg.Blob, Modified: s.now().UTC().Truncate(time.Millisecond), Checksum: sums}
-	replaced, err := s.storePart(ctx, bucketName, key, uploadID, part)
+	part, err := s.storePart(ctx, r, up, pn, body, nil)
 	if err != nil {
+		s.releaseBlobs([]segment{body.seg})
 		return nil, err
-	}
-	stored = true
-	if replaced != nil {
-		s.releaseBlobs([]segment{*replaced})
 	}
 	res := &s3api.CopyPartResult{ETag: &part.ETag, LastModified: ptr(part.Modified)}
 	setChecksumOutput(part.Checksum, "", checksumOutputs{
