@@ -20,8 +20,6 @@ const (
 	msgEmptySS         = msgInvalid + "An string set  may not be empty"
 	msgEmptyNS         = msgInvalid + "An number set  may not be empty"
 	msgEmptyBS         = msgInvalid + "Binary sets should not be empty"
-	msgEmptySSMember   = msgInvalid + "An string set may not have a empty string as a member"
-	msgEmptyBSMember   = msgInvalid + "Binary sets may not contain null or empty values"
 	msgDuplicateNumber = "Input collection contains duplicates"
 	msgNesting         = "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit"
 )
@@ -195,13 +193,10 @@ func hasDuplicateNumber(ns []Number) bool {
 }
 
 func checkStringSet(ss []string) error {
+	// An empty member is allowed, as in a binary set: DynamoDB refused
+	// them once, and no longer does.
 	if len(ss) == 0 {
 		return invalid(msgEmptySS)
-	}
-	for _, s := range ss {
-		if s == "" {
-			return invalid(msgEmptySSMember)
-		}
 	}
 	if hasDuplicateString(ss) {
 		return invalid(msgInvalid + "Input collection [" + strings.Join(ss, ", ") + "] contains duplicates.")
@@ -233,11 +228,6 @@ func hasDuplicateString(ss []string) bool {
 func checkBinarySet(bs [][]byte) error {
 	if len(bs) == 0 {
 		return invalid(msgEmptyBS)
-	}
-	for _, b := range bs {
-		if len(b) == 0 {
-			return invalid(msgEmptyBSMember)
-		}
 	}
 	seen := make(map[string]struct{}, len(bs))
 	for _, b := range bs {

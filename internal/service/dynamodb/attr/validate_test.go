@@ -31,8 +31,13 @@ func TestValidate(t *testing.T) {
 		{"empty SS", Value{SS: []string{}}, "One or more parameter values were invalid: An string set  may not be empty"},
 		{"empty NS", Value{NS: []string{}}, "One or more parameter values were invalid: An number set  may not be empty"},
 		{"empty BS", Value{BS: [][]byte{}}, "One or more parameter values were invalid: Binary sets should not be empty"},
-		{"SS empty member", Value{SS: []string{"a", ""}}, "One or more parameter values were invalid: An string set may not have a empty string as a member"},
-		{"BS empty member", Value{BS: [][]byte{{1}, {}}}, "One or more parameter values were invalid: Binary sets may not contain null or empty values"},
+		// Sets may hold an empty string or binary (real DynamoDB accepts
+		// them, unlike its older releases); only their duplicates are refused.
+		{"SS empty member", Value{SS: []string{"a", ""}}, ""},
+		{"BS empty member", Value{BS: [][]byte{{1}, {}}}, ""},
+		{"SS empty duplicates", Value{SS: []string{"", ""}}, "One or more parameter values were invalid: Input collection [, ] contains duplicates."},
+		{"BS empty duplicates", Value{BS: [][]byte{{}, {}}}, "One or more parameter values were invalid: Input collection [, ]of type BS contains duplicates."},
+		{"NS empty member", Value{NS: []string{"1", ""}}, "The parameter cannot be converted to a numeric value"},
 		{"SS duplicates", Value{SS: []string{"1", "1"}}, "One or more parameter values were invalid: Input collection [1, 1] contains duplicates."},
 		{"NS duplicates", Value{NS: []string{"1", "1.0"}}, "Input collection contains duplicates"},
 		{"BS duplicates", Value{BS: [][]byte{{1}, {1}}}, "One or more parameter values were invalid: Input collection [AQ==, AQ==]of type BS contains duplicates."},
