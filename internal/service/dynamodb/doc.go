@@ -37,8 +37,13 @@
 //     changed item in a history trimmed to the recovery period, and
 //     RestoreTableToPointInTime rolls the current items back through it
 //     (pitr.go). A deleted table's history goes with it.
+//   - Contributor Insights settings, resource-based policies (stored and
+//     checked, not enforced) and Kinesis streaming destinations live
+//     beside their table and go with it (tableextras.go). With no Kinesis
+//     in Nimbus, every destination ends ENABLE_FAILED, as on AWS for a
+//     stream that does not exist (kinesisdest.go).
 //
-// Not yet: PartiQL, imports, exports, global tables, Kinesis
-// destinations, resource policies, and the "Filter Expression can only
+// Not yet: PartiQL, imports, exports, global tables (2017 and 2019
+// versions, replica auto scaling), and the "Filter Expression can only
 // contain non-primary key attributes" check of Query.
 package dynamodb

@@ -183,3 +183,31 @@ func TestListContributorInsights(t *testing.T) {
 		t.Fatalf("re-created table: %+v", d)
 	}
 }
+
+// TestContributorInsightsIndexRecreated: an index deleted and created again
+// under the same name starts without the old index's setting.
+func TestContributorInsightsIndexRecreated(t *testing.T) {
+	s := newTestService(t)
+	insightsTable(t, s, "orders")
+	if _, err := updateInsights(s, "orders", "byG", "ENABLE", ""); err != nil {
+		t.Fatal(err)
+	}
+	update := func(u dynamodbapi.GlobalSecondaryIndexUpdate) {
+		t.Helper()
+		if _, err := s.UpdateTable(bg, &dynamodbapi.UpdateTableInput{TableName: ptr("orders"), AttributeDefinitions: defs("g", "S"),
+			GlobalSecondaryIndexUpdates: []dynamodbapi.GlobalSecondaryIndexUpdate{u}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	update(dynamodbapi.GlobalSecondaryIndexUpdate{Delete: &dynamodbapi.DeleteGlobalSecondaryIndexAction{IndexName: ptr("byG")}})
+	_, err := updateInsights(s, "orders", "byG", "ENABLE", "")
+	wantErr(t, err, "ResourceNotFoundException", "Index: byG not found for table: orders")
+	update(dynamodbapi.GlobalSecondaryIndexUpdate{Create: &dynamodbapi.CreateGlobalSecondaryIndexAction{IndexName: ptr("byG"), KeySchema: ks("g"), Projection: projAllOf()}})
+	if d := describeInsights(t, s, "orders", "byG"); deref(d.ContributorInsightsStatus) != "DISABLED" || d.LastUpdateDateTime != nil {
+		t.Fatalf("re-created index: %+v", d)
+	}
+	out, err := s.ListContributorInsights(bg, &dynamodbapi.ListContributorInsightsInput{})
+	if err != nil || len(out.ContributorInsightsSummaries) != 0 {
+		t.Fatalf("list: %+v %v", out, err)
+	}
+}
