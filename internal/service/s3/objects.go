@@ -2,7 +2,6 @@ package s3
 
 import (
 	"context"
-	"io"
 	"net/url"
 	"strconv"
 	"strings"
@@ -451,7 +450,45 @@ func selectRead(rec *objectRecord, rangeHeader *string, partNumber *int32) (obje
 }
 
 func (s *Service) GetObject(ctx context.Context, in *s3api.GetObjectInput) (*s3api.GetObjectOutput, error) {
-	b, rec, inline, err := s.readTargetBody(ctx, deref(in.Bucket), deref(in.Key), in.VersionId, true)
+	return s.getObject(ctx, in, true)
+}
+
+// HeadObject answers the headers GetObject would, but for the tag count,
+// which Nimbus sends on a GET only.
+func (s *Service) HeadObject(ctx context.Context, in *s3api.HeadObjectInput) (*s3api.HeadObjectOutput, error) {
+	g, err := s.getObject(ctx, &s3api.GetObjectInput{
+		Bucket: in.Bucket, Key: in.Key, VersionId: in.VersionId, PartNumber: in.PartNumber, Range: in.Range,
+		ChecksumMode: in.ChecksumMode, ExpectedBucketOwner: in.ExpectedBucketOwner, RequestPayer: in.RequestPayer,
+		IfMatch: in.IfMatch, IfModifiedSince: in.IfModifiedSince, IfNoneMatch: in.IfNoneMatch, IfUnmodifiedSince: in.IfUnmodifiedSince,
+		SSECustomerAlgorithm: in.SSECustomerAlgorithm, SSECustomerKey: in.SSECustomerKey, SSECustomerKeyMD5: in.SSECustomerKeyMD5,
+		ResponseCacheControl: in.ResponseCacheControl, ResponseContentDisposition: in.ResponseContentDisposition,
+		ResponseContentEncoding: in.ResponseContentEncoding, ResponseContentLanguage: in.ResponseContentLanguage,
+		ResponseContentType: in.ResponseContentType, ResponseExpires: in.ResponseExpires,
+	}, false)
+	if err != nil {
+		return nil, err
+	}
+	return &s3api.HeadObjectOutput{
+		AcceptRanges: g.AcceptRanges, BucketKeyEnabled: g.BucketKeyEnabled, CacheControl: g.CacheControl,
+		ChecksumCRC32: g.ChecksumCRC32, ChecksumCRC32C: g.ChecksumCRC32C, ChecksumCRC64NVME: g.ChecksumCRC64NVME,
+		ChecksumMD5: g.ChecksumMD5, ChecksumSHA1: g.ChecksumSHA1, ChecksumSHA256: g.ChecksumSHA256, ChecksumSHA512: g.ChecksumSHA512,
+		ChecksumXXHASH128: g.ChecksumXXHASH128, ChecksumXXHASH3: g.ChecksumXXHASH3, ChecksumXXHASH64: g.ChecksumXXHASH64,
+		ChecksumType: g.ChecksumType, ContentDisposition: g.ContentDisposition, ContentEncoding: g.ContentEncoding,
+		ContentLanguage: g.ContentLanguage, ContentLength: g.ContentLength, ContentRange: g.ContentRange,
+		ContentType: g.ContentType, DeleteMarker: g.DeleteMarker, ETag: g.ETag, Expiration: g.Expiration,
+		Expires: g.Expires, LastModified: g.LastModified, Metadata: g.Metadata, MissingMeta: g.MissingMeta,
+		ObjectLockLegalHoldStatus: g.ObjectLockLegalHoldStatus, ObjectLockMode: g.ObjectLockMode,
+		ObjectLockRetainUntilDate: g.ObjectLockRetainUntilDate, PartsCount: g.PartsCount,
+		ReplicationStatus: g.ReplicationStatus, RequestCharged: g.RequestCharged, Restore: g.Restore,
+		SSECustomerAlgorithm: g.SSECustomerAlgorithm, SSECustomerKeyMD5: g.SSECustomerKeyMD5,
+		SSEKMSKeyId: g.SSEKMSKeyId, ServerSideEncryption: g.ServerSideEncryption,
+		StorageClass: g.StorageClass, VersionId: g.VersionId, WebsiteRedirectLocation: g.WebsiteRedirectLocation,
+	}, nil
+}
+
+// getObject answers a GetObject; without withBody, the headers alone.
+func (s *Service) getObject(ctx context.Context, in *s3api.GetObjectInput, withBody bool) (*s3api.GetObjectOutput, error) {
+	b, rec, inline, err := s.readTargetBody(ctx, deref(in.Bucket), deref(in.Key), in.VersionId, withBody)
 	if err != nil {
 		return nil, err
 	}
@@ -469,99 +506,21 @@ func (s *Service) GetObject(ctx context.Context, in *s3api.GetObjectInput) (*s3a
 		return nil, err
 	}
 	out := &s3api.GetObjectOutput{}
-	h := headerView{
-		AcceptRanges: &out.AcceptRanges, CacheControl: &out.CacheControl, ContentDisposition: &out.ContentDisposition,
-		ContentEncoding: &out.ContentEncoding, ContentLanguage: &out.ContentLanguage, ContentLength: &out.ContentLength,
-		ContentRange: &out.ContentRange, ContentType: &out.ContentType, ETag: &out.ETag, Expires: &out.Expires,
-		LastModified: &out.LastModified, Metadata: &out.Metadata, PartsCount: &out.PartsCount,
-		StorageClass: &out.StorageClass, TagCount: &out.TagCount, VersionId: &out.VersionId,
-		WebsiteRedirect: &out.WebsiteRedirectLocation, LockMode: &out.ObjectLockMode,
-		LockRetainUntil: &out.ObjectLockRetainUntilDate, LegalHold: &out.ObjectLockLegalHoldStatus,
-		SSE: &out.ServerSideEncryption, SSEKMSKeyID: &out.SSEKMSKeyId, BucketKey: &out.BucketKeyEnabled,
-		SSECustAlgo: &out.SSECustomerAlgorithm, SSECustKeyMD5: &out.SSECustomerKeyMD5,
-		ChecksumType: &out.ChecksumType,
-		Checksums: checksumOutputs{
-			"CRC32": &out.ChecksumCRC32, "CRC32C": &out.ChecksumCRC32C, "CRC64NVME": &out.ChecksumCRC64NVME,
-			"SHA1": &out.ChecksumSHA1, "SHA256": &out.ChecksumSHA256,
-		},
-	}
-	h.fill(b, rec, rd, deref(in.ChecksumMode) == "ENABLED")
+	fillObjectHeaders(out, b, rec, rd, deref(in.ChecksumMode) == "ENABLED")
 	out.Expiration = expirationOutput(b, rec, in.VersionId)
 	applyResponseOverrides(&out.ContentType, &out.ContentLanguage, &out.Expires, &out.CacheControl, &out.ContentDisposition, &out.ContentEncoding,
 		in.ResponseContentType, in.ResponseContentLanguage, in.ResponseExpires, in.ResponseCacheControl, in.ResponseContentDisposition, in.ResponseContentEncoding)
-	var body io.Reader
-	if inline != nil {
-		body = inlineReader(inline, rd.off, rd.n)
-	} else if body, err = s.objectReader(rec.Segments, rd.off, rd.n); err != nil {
-		return nil, err
+	if withBody {
+		if inline != nil {
+			out.Body = inlineReader(inline, rd.off, rd.n)
+		} else if out.Body, err = s.objectReader(rec.Segments, rd.off, rd.n); err != nil {
+			return nil, err
+		}
 	}
-	out.Body = body
 	if rd.partial {
 		request.FromContext(ctx).Status = 206
 	}
 	return out, nil
-}
-
-func (s *Service) HeadObject(ctx context.Context, in *s3api.HeadObjectInput) (*s3api.HeadObjectOutput, error) {
-	b, rec, err := s.readTarget(ctx, deref(in.Bucket), deref(in.Key), in.VersionId)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkExpectedOwner(b, in.ExpectedBucketOwner); err != nil {
-		return nil, err
-	}
-	if err := checkSSECustomer(rec, in.SSECustomerAlgorithm, in.SSECustomerKeyMD5); err != nil {
-		return nil, err
-	}
-	if err := checkReadPreconditions(rec, in.IfMatch, in.IfUnmodifiedSince, in.IfNoneMatch, in.IfModifiedSince); err != nil {
-		return nil, err
-	}
-	rd, err := selectRead(rec, in.Range, in.PartNumber)
-	if err != nil {
-		return nil, err
-	}
-	out := &s3api.HeadObjectOutput{}
-	h := headerView{
-		AcceptRanges: &out.AcceptRanges, CacheControl: &out.CacheControl, ContentDisposition: &out.ContentDisposition,
-		ContentEncoding: &out.ContentEncoding, ContentLanguage: &out.ContentLanguage, ContentLength: &out.ContentLength,
-		ContentRange: &out.ContentRange, ContentType: &out.ContentType, ETag: &out.ETag, Expires: &out.Expires,
-		LastModified: &out.LastModified, Metadata: &out.Metadata, PartsCount: &out.PartsCount,
-		StorageClass: &out.StorageClass, TagCount: nil, VersionId: &out.VersionId,
-		WebsiteRedirect: &out.WebsiteRedirectLocation, LockMode: &out.ObjectLockMode,
-		LockRetainUntil: &out.ObjectLockRetainUntilDate, LegalHold: &out.ObjectLockLegalHoldStatus,
-		SSE: &out.ServerSideEncryption, SSEKMSKeyID: &out.SSEKMSKeyId, BucketKey: &out.BucketKeyEnabled,
-		SSECustAlgo: &out.SSECustomerAlgorithm, SSECustKeyMD5: &out.SSECustomerKeyMD5,
-		ChecksumType: &out.ChecksumType,
-		Checksums: checksumOutputs{
-			"CRC32": &out.ChecksumCRC32, "CRC32C": &out.ChecksumCRC32C, "CRC64NVME": &out.ChecksumCRC64NVME,
-			"SHA1": &out.ChecksumSHA1, "SHA256": &out.ChecksumSHA256,
-		},
-	}
-	h.fill(b, rec, rd, deref(in.ChecksumMode) == "ENABLED")
-	out.Expiration = expirationOutput(b, rec, in.VersionId)
-	applyResponseOverrides(&out.ContentType, &out.ContentLanguage, &out.Expires, &out.CacheControl, &out.ContentDisposition, &out.ContentEncoding,
-		in.ResponseContentType, in.ResponseContentLanguage, in.ResponseExpires, in.ResponseCacheControl, in.ResponseContentDisposition, in.ResponseContentEncoding)
-	if rd.partial {
-		request.FromContext(ctx).Status = 206
-	}
-	return out, nil
-}
-
-// headerView points at the header members that GetObject and HeadObject
-// outputs share, so one function fills both.
-type headerView struct {
-	AcceptRanges, CacheControl, ContentDisposition, ContentEncoding, ContentLanguage **string
-	ContentLength                                                                    **int64
-	ContentRange, ContentType, ETag, Expires                                         **string
-	LastModified                                                                     **time.Time
-	Metadata                                                                         *map[string]string
-	PartsCount, TagCount                                                             **int32
-	StorageClass, VersionId, WebsiteRedirect, LockMode                               **string
-	LockRetainUntil                                                                  **time.Time
-	LegalHold, SSE, SSEKMSKeyID                                                      **string
-	BucketKey                                                                        **bool
-	SSECustAlgo, SSECustKeyMD5, ChecksumType                                         **string
-	Checksums                                                                        checksumOutputs
 }
 
 func nonEmpty(s string) *string {
@@ -571,44 +530,46 @@ func nonEmpty(s string) *string {
 	return &s
 }
 
-func (h headerView) fill(b *bucketRecord, rec *objectRecord, rd objectRead, checksums bool) {
-	*h.AcceptRanges = ptr("bytes")
-	*h.CacheControl = nonEmpty(rec.CacheControl)
-	*h.ContentDisposition = nonEmpty(rec.ContentDisposition)
-	*h.ContentEncoding = nonEmpty(rec.ContentEncoding)
-	*h.ContentLanguage = nonEmpty(rec.ContentLanguage)
-	*h.ContentLength = ptr(rd.n)
-	*h.ContentRange = nonEmpty(rd.crange)
+// fillObjectHeaders sets the headers that describe the version rec and
+// the part of it rd selects.
+func fillObjectHeaders(out *s3api.GetObjectOutput, b *bucketRecord, rec *objectRecord, rd objectRead, checksums bool) {
+	out.AcceptRanges = ptr("bytes")
+	out.CacheControl = nonEmpty(rec.CacheControl)
+	out.ContentDisposition = nonEmpty(rec.ContentDisposition)
+	out.ContentEncoding = nonEmpty(rec.ContentEncoding)
+	out.ContentLanguage = nonEmpty(rec.ContentLanguage)
+	out.ContentLength = ptr(rd.n)
+	out.ContentRange = nonEmpty(rd.crange)
 	ct := rec.ContentType
 	if ct == "" {
 		ct = "binary/octet-stream"
 	}
-	*h.ContentType = &ct
-	*h.ETag = ptr(rec.ETag)
-	*h.Expires = nonEmpty(rec.Expires)
-	*h.LastModified = ptr(rec.LastModified)
+	out.ContentType = &ct
+	out.ETag = ptr(rec.ETag)
+	out.Expires = nonEmpty(rec.Expires)
+	out.LastModified = ptr(rec.LastModified)
 	if len(rec.Metadata) > 0 {
-		*h.Metadata = rec.Metadata
+		out.Metadata = rec.Metadata
 	}
 	if rd.parts > 0 {
-		*h.PartsCount = ptr(rd.parts)
+		out.PartsCount = ptr(rd.parts)
 	}
-	if h.TagCount != nil && len(rec.Tags) > 0 {
-		*h.TagCount = ptr(int32(len(rec.Tags)))
+	if len(rec.Tags) > 0 {
+		out.TagCount = ptr(int32(len(rec.Tags)))
 	}
 	if rec.StorageClass != "" && rec.StorageClass != "STANDARD" {
-		*h.StorageClass = ptr(rec.StorageClass)
+		out.StorageClass = ptr(rec.StorageClass)
 	}
 	if b.Versioning != "" {
-		*h.VersionId = ptr(rec.VersionID)
+		out.VersionId = ptr(rec.VersionID)
 	}
-	*h.WebsiteRedirect = nonEmpty(rec.WebsiteRedirect)
-	*h.LockMode = nonEmpty(rec.LockMode)
+	out.WebsiteRedirectLocation = nonEmpty(rec.WebsiteRedirect)
+	out.ObjectLockMode = nonEmpty(rec.LockMode)
 	if !rec.LockRetainUntil.IsZero() {
-		*h.LockRetainUntil = ptr(rec.LockRetainUntil)
+		out.ObjectLockRetainUntilDate = ptr(rec.LockRetainUntil)
 	}
-	*h.LegalHold = nonEmpty(rec.LegalHold)
-	setSSEOutput(rec, h.SSE, h.SSEKMSKeyID, h.BucketKey, h.SSECustAlgo, h.SSECustKeyMD5)
+	out.ObjectLockLegalHoldStatus = nonEmpty(rec.LegalHold)
+	setSSEOutput(rec, &out.ServerSideEncryption, &out.SSEKMSKeyId, &out.BucketKeyEnabled, &out.SSECustomerAlgorithm, &out.SSECustomerKeyMD5)
 	if checksums && !rd.partial || checksums && rd.parts > 0 {
 		sums, typ := rec.Checksum, rec.ChecksumType
 		if rd.part > 0 {
@@ -620,7 +581,10 @@ func (h headerView) fill(b *bucketRecord, rec *objectRecord, rd objectRead, chec
 				sums = p.Checksum
 			}
 		}
-		setChecksumOutput(sums, typ, h.Checksums, h.ChecksumType)
+		setChecksumOutput(sums, typ, checksumOutputs{
+			"CRC32": &out.ChecksumCRC32, "CRC32C": &out.ChecksumCRC32C, "CRC64NVME": &out.ChecksumCRC64NVME,
+			"SHA1": &out.ChecksumSHA1, "SHA256": &out.ChecksumSHA256,
+		}, &out.ChecksumType)
 	}
 }
 
