@@ -339,17 +339,27 @@ func addPair(m map[string]string, b []byte) map[string]string {
 	return m
 }
 
+// openObjectRow returns a reader of the fields of a stored object row.
+// A row written before the binary format is JSON: openObjectRow decodes it
+// into legacy itself and answers done, as it does for a row it cannot read.
+func openObjectRow(row []byte, legacy any) (r rowReader, done bool, err error) {
+	if len(row) > 0 && row[0] == '{' {
+		return r, true, json.Unmarshal(row, legacy)
+	}
+	if len(row) == 0 || row[0] != objectRowFormat {
+		return r, true, errBadRow
+	}
+	return rowReader{b: row[1:]}, false, nil
+}
+
 // decodeObjectRow reads a stored object row into rec. The row may be the
 // engine's memory: nothing of rec aliases it.
 func decodeObjectRow(row []byte, rec *objectRecord) error {
-	if len(row) > 0 && row[0] == '{' {
-		return json.Unmarshal(row, rec)
-	}
-	if len(row) == 0 || row[0] != objectRowFormat {
-		return errBadRow
+	r, done, err := openObjectRow(row, rec)
+	if done {
+		return err
 	}
 	*rec = objectRecord{}
-	r := rowReader{b: row[1:]}
 	for f, wire, ok := r.next(); ok; f, wire, ok = r.next() {
 		v, b := r.value(wire)
 		switch f {
@@ -477,14 +487,11 @@ func readPart(b []byte) partInfo {
 // owner ids across the rows of one page (they are nearly always the same
 // few accounts).
 func decodeListedRow(row []byte, v *listedVersion, owners *[]string) error {
-	if len(row) > 0 && row[0] == '{' {
-		return json.Unmarshal(row, v)
-	}
-	if len(row) == 0 || row[0] != objectRowFormat {
-		return errBadRow
+	r, done, err := openObjectRow(row, v)
+	if done {
+		return err
 	}
 	*v = listedVersion{}
-	r := rowReader{b: row[1:]}
 	for f, wire, ok := r.next(); ok; f, wire, ok = r.next() {
 		n, b := r.value(wire)
 		switch f {
