@@ -269,6 +269,25 @@ func parseBucketPolicy(doc, bucket string) (*parsedPolicy, error) {
 	return p, nil
 }
 
+// statementStrings reads the member field of a statement, or its Not form
+// (negated), exactly one of which must be there, as a string or a list of
+// strings; noun names the member in the error for any other value.
+func statementStrings(st policyStatement, field, noun string) (list []string, negated bool, err error) {
+	raw, has := st[field]
+	notRaw, negated := st["Not"+field]
+	if has == negated {
+		return nil, false, malformedPolicy("Missing required field " + field)
+	}
+	if negated {
+		raw = notRaw
+	}
+	list, ok := stringOrList(raw)
+	if !ok {
+		return nil, false, malformedPolicy("Policy has invalid " + noun)
+	}
+	return list, negated, nil
+}
+
 func checkStatement(st policyStatement, bucket string, sids map[string]bool) (parsedStatement, error) {
 	var ps parsedStatement
 	for k := range st {
@@ -314,17 +333,9 @@ func checkStatement(st policyStatement, bucket string, sids map[string]bool) (pa
 		}
 	}
 
-	actionsRaw, hasA := st["Action"]
-	notActionsRaw, hasNA := st["NotAction"]
-	if hasA == hasNA {
-		return ps, malformedPolicy("Missing required field Action")
-	}
-	if hasNA {
-		actionsRaw = notActionsRaw
-	}
-	actions, ok := stringOrList(actionsRaw)
-	if !ok {
-		return ps, malformedPolicy("Policy has invalid action")
+	actions, notAction, err := statementStrings(st, "Action", "action")
+	if err != nil {
+		return ps, err
 	}
 	wanted := map[s3ActionScope]bool{}
 	for _, a := range actions {
@@ -337,17 +348,9 @@ func checkStatement(st policyStatement, bucket string, sids map[string]bool) (pa
 		}
 	}
 
-	resRaw, hasR := st["Resource"]
-	notResRaw, hasNR := st["NotResource"]
-	if hasR == hasNR {
-		return ps, malformedPolicy("Missing required field Resource")
-	}
-	if hasNR {
-		resRaw = notResRaw
-	}
-	resources, ok := stringOrList(resRaw)
-	if !ok {
-		return ps, malformedPolicy("Policy has invalid resource")
+	resources, notResource, err := statementStrings(st, "Resource", "resource")
+	if err != nil {
+		return ps, err
 	}
 	covered := map[s3ActionScope]bool{}
 	for _, r := range resources {
@@ -365,7 +368,7 @@ func checkStatement(st policyStatement, bucket string, sids map[string]bool) (pa
 	// Every action must fit at least one resource of the statement
 	// (NotAction and NotResource invert the sets, so S3 skips this check
 	// for them).
-	if hasA && hasR {
+	if !notAction && !notResource {
 		for _, a := range actions {
 			scopes, _ := actionScopes(a)
 			fits := false
