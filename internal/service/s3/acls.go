@@ -136,21 +136,32 @@ func (s *Service) GetBucketAcl(ctx context.Context, in *s3api.GetBucketAclInput)
 	return out, nil
 }
 
+// aclForPut returns the ACL that PutBucketAcl or PutObjectAcl stores for
+// a resource of owner in bucket b: the request's ACL, which only a bucket
+// with ACLs enabled takes; under BucketOwnerEnforced, a private one.
+func aclForPut(b *bucketRecord, owner string, canned *string, grants grantHeaders, body *s3api.AccessControlPolicy, allowed map[string]bool) (*s3api.AccessControlPolicy, error) {
+	acl, err := aclFromPut(owner, canned, grants, body, allowed)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkACLsEnabled(b, canned, grants, body); err != nil {
+		return nil, err
+	}
+	if b.Ownership == ownershipEnforced {
+		acl = cannedACL(b.Account, "private")
+	}
+	return acl, nil
+}
+
 func (s *Service) PutBucketAcl(ctx context.Context, in *s3api.PutBucketAclInput) (*s3api.PutBucketAclOutput, error) {
 	grants := grantHeaders{in.GrantFullControl, in.GrantRead, in.GrantReadACP, in.GrantWrite, in.GrantWriteACP}
 	err := s.updateBucket(ctx, deref(in.Bucket), func(b *bucketRecord) error {
 		if err := checkExpectedOwner(b, in.ExpectedBucketOwner); err != nil {
 			return err
 		}
-		acl, err := aclFromPut(b.Account, in.ACL, grants, in.AccessControlPolicy, bucketCannedACLs)
+		acl, err := aclForPut(b, b.Account, in.ACL, grants, in.AccessControlPolicy, bucketCannedACLs)
 		if err != nil {
 			return err
-		}
-		if err := checkACLsEnabled(b, in.ACL, grants, in.AccessControlPolicy); err != nil {
-			return err
-		}
-		if b.Ownership == ownershipEnforced {
-			acl = cannedACL(b.Account, "private")
 		}
 		b.ACL = acl
 		return nil
@@ -179,16 +190,9 @@ func (s *Service) GetObjectAcl(ctx context.Context, in *s3api.GetObjectAclInput)
 func (s *Service) PutObjectAcl(ctx context.Context, in *s3api.PutObjectAclInput) (*s3api.PutObjectAclOutput, error) {
 	grants := grantHeaders{in.GrantFullControl, in.GrantRead, in.GrantReadACP, in.GrantWrite, in.GrantWriteACP}
 	_, _, err := s.updateObject(ctx, deref(in.Bucket), deref(in.Key), in.VersionId, in.ExpectedBucketOwner, "PUT", func(b *bucketRecord, rec *objectRecord) error {
-		owner := ownerAccount(rec.Owner, b.Account)
-		acl, err := aclFromPut(owner, in.ACL, grants, in.AccessControlPolicy, objectCannedACLs)
+		acl, err := aclForPut(b, ownerAccount(rec.Owner, b.Account), in.ACL, grants, in.AccessControlPolicy, objectCannedACLs)
 		if err != nil {
 			return err
-		}
-		if err := checkACLsEnabled(b, in.ACL, grants, in.AccessControlPolicy); err != nil {
-			return err
-		}
-		if b.Ownership == ownershipEnforced {
-			acl = cannedACL(b.Account, "private")
 		}
 		rec.ACL = acl
 		return nil
