@@ -360,23 +360,8 @@ func (s *Service) CopyObject(ctx context.Context, in *s3api.CopyObjectInput) (*s
 	var released []segment
 	err = s.db.Update(ctx, func(tx storage.Tx) error {
 		var err error
-		if b, err = s.bucket(tx, bucketName); err != nil {
+		if b, err = s.bucketForNewVersion(tx, bucketName, rec, in.ServerSideEncryption, in.IfMatch, in.IfNoneMatch); err != nil {
 			return err
-		}
-		if err := applyEncryptionDefaults(b, rec, in.ServerSideEncryption); err != nil {
-			return err
-		}
-		if err := applyLockDefaults(b, rec); err != nil {
-			return err
-		}
-		if in.IfMatch != nil || in.IfNoneMatch != nil {
-			cur, err := latest(tx, bucketName, key)
-			if err != nil {
-				return err
-			}
-			if err := checkWritePreconditions(cur, in.IfMatch, in.IfNoneMatch); err != nil {
-				return err
-			}
 		}
 		released, err = s.putVersion(tx, b, rec)
 		return s.notifyCreated(ctx, tx, b, eventCopy, rec, err)

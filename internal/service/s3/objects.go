@@ -77,6 +77,33 @@ func (s *Service) putVersion(tx storage.Tx, b *bucketRecord, rec *objectRecord) 
 	return released, putObjectRow(tx, b.Name, rec)
 }
 
+// bucketForNewVersion loads the bucket that PutObject or CopyObject writes
+// rec into, gives rec the bucket's default encryption (unless sse names
+// one) and Object Lock retention, and applies the write's If-Match and
+// If-None-Match to the key's current version.
+func (s *Service) bucketForNewVersion(tx storage.Tx, bucketName string, rec *objectRecord, sse, ifMatch, ifNoneMatch *string) (*bucketRecord, error) {
+	b, err := s.bucket(tx, bucketName)
+	if err != nil {
+		return nil, err
+	}
+	if err := applyEncryptionDefaults(b, rec, sse); err != nil {
+		return nil, err
+	}
+	if err := applyLockDefaults(b, rec); err != nil {
+		return nil, err
+	}
+	if ifMatch != nil || ifNoneMatch != nil {
+		cur, err := latest(tx, bucketName, rec.Key)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkWritePreconditions(cur, ifMatch, ifNoneMatch); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
 // checkWritePreconditions applies If-Match / If-None-Match of a write to
 // the current version of a key (conditional writes).
 func checkWritePreconditions(cur *objectRecord, ifMatch, ifNoneMatch *string) error {
@@ -223,24 +250,8 @@ func (s *Service) putObject(ctx context.Context, in *s3api.PutObjectInput, formT
 	var b *bucketRecord
 	err = s.db.Update(ctx, func(tx storage.Tx) error {
 		var err error
-		b, err = s.bucket(tx, bucketName)
-		if err != nil {
+		if b, err = s.bucketForNewVersion(tx, bucketName, rec, in.ServerSideEncryption, in.IfMatch, in.IfNoneMatch); err != nil {
 			return err
-		}
-		if err := applyEncryptionDefaults(b, rec, in.ServerSideEncryption); err != nil {
-			return err
-		}
-		if err := applyLockDefaults(b, rec); err != nil {
-			return err
-		}
-		if in.IfMatch != nil || in.IfNoneMatch != nil {
-			cur, err := latest(tx, bucketName, key)
-			if err != nil {
-				return err
-			}
-			if err := checkWritePreconditions(cur, in.IfMatch, in.IfNoneMatch); err != nil {
-				return err
-			}
 		}
 		if err := storeInline(tx, body); err != nil {
 			return err
