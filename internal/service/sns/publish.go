@@ -40,6 +40,16 @@ type publication struct {
 	timestamp   string
 
 	filter *filterpolicy.Message
+
+	// Data protection (dataprotection.go): the publisher's account, the
+	// message as published (once a policy changed it), the policy
+	// document last applied, and which Outbound scans found data.
+	caller         string
+	original       *publishedText
+	protected      bool
+	protectedBy    string
+	outboundDenied map[string]bool
+
 	// signed caches the signed notification of each signature version
 	// and message: every subscription of a publish shares it.
 	signed map[string]*notificationFields
@@ -159,6 +169,10 @@ func (s *Service) Publish(ctx context.Context, in *snsapi.PublishInput) (*snsapi
 	if err := checkTopicARN(topic); err != nil {
 		return nil, err
 	}
+	pub.caller = info.Account
+	if err := s.protectBeforePublish(ctx, topic, []*publication{pub})[0]; err != nil {
+		return nil, err
+	}
 	s.presign(ctx, topic, []*publication{pub}, info.Endpoint)
 	err = s.publishTx(ctx, func(ctx context.Context, tx storage.Tx, inline bool) error {
 		f, err := s.fanoutIn(tx, topic)
@@ -238,7 +252,14 @@ func (s *Service) PublishBatch(ctx context.Context, in *snsapi.PublishBatchInput
 			out.Failed = append(out.Failed, batchFailure(deref(e.Id), err))
 			continue
 		}
+		pub.caller = info.Account
 		pubs[i] = pub
+	}
+	for i, err := range s.protectBeforePublish(ctx, topic, pubs) {
+		if err != nil {
+			out.Failed = append(out.Failed, batchFailure(deref(entries[i].Id), err))
+			pubs[i] = nil
+		}
 	}
 	s.presign(ctx, topic, pubs, info.Endpoint)
 	// publishTx may run this more than once: it starts afresh each
@@ -294,6 +315,10 @@ func batchFailure(id string, err error) snsapi.BatchResultErrorEntry {
 type fanout struct {
 	topic *topicRecord
 	subs  []*liveSub
+	// protection is the topic's data protection policy, compiled from
+	// protectionDoc; nil when it has none.
+	protection    *dataPolicy
+	protectionDoc string
 }
 
 // enveloped reports whether the subscription's deliveries carry a signed
@@ -333,7 +358,7 @@ func (s *Service) fanoutIn(tx storage.Tx, topic string) (*fanout, error) {
 	if err != nil {
 		return nil, err
 	}
-	f = &fanout{topic: t}
+	f = &fanout{topic: t, protection: s.compileDataPolicy(t), protectionDoc: t.Attrs[attrDataProtectionPolicy]}
 	for _, sub := range subs {
 		ls := &liveSub{rec: sub, raw: sub.Attrs[attrRawDelivery] == "true"}
 		if fp := sub.Attrs[attrFilterPolicy]; fp != "" {
@@ -367,6 +392,9 @@ func (s *Service) fanoutIn(tx storage.Tx, topic string) (*fanout, error) {
 // Errors in pub's parameters are *awserr.Error and leave tx untouched.
 func (s *Service) publishIn(ctx context.Context, tx storage.Tx, f *fanout, pub *publication, endpoint string, inline bool) error {
 	t := f.topic
+	if err := s.protectInbound(f, pub); err != nil {
+		return err
+	}
 	if t.fifo() {
 		if pub.groupID == "" {
 			return invalidParameter("The MessageGroupId parameter is required for FIFO topics")
@@ -391,6 +419,10 @@ func (s *Service) publishIn(ctx context.Context, tx storage.Tx, f *fanout, pub *
 			continue
 		}
 		if sub.filter != nil && !sub.filter.Match(pub.filterMessage()) {
+			continue
+		}
+		if f.deliveryDenied(sub, pub) {
+			s.log.Debug("sns: the topic's data protection policy prohibits this message from being delivered", "subscription", sub.rec.ARN)
 			continue
 		}
 		d, err := s.deliveryFor(tx, t, sub, pub, endpoint)

@@ -24,6 +24,21 @@
 // passwords go to the outbox. HTTP/S retries follow the subscription's
 // effective delivery policy (deliverypolicy.go).
 //
+// Message data protection (dataprotection.go): a topic's data protection
+// policy (PutDataProtectionPolicy, or the DataProtectionPolicy of
+// CreateTopic and the topic attributes) is validated like SNS does and
+// enforced: Inbound Deny refuses a publish (AuthorizationError), Inbound
+// Deidentify masks or redacts before the fan-out, Inbound Audit logs its
+// findings, Outbound Deny skips a subscription. Limitations: every
+// managed data identifier SNS documents is accepted, but Nimbus detects
+// only a subset with its own patterns (dataidentifiers.go: e-mail
+// addresses, credit card numbers with their Luhn check, security codes
+// and expiry dates, AWS secret keys, IP addresses, phone numbers, US SSNs
+// and ZIP codes, GPS coordinates, private keys, VINs); the others (Name,
+// Address, licences, passports, national, tax and health numbers, bank
+// accounts...) never match. A principal stands for its account (Nimbus
+// knows callers by account only). Audit destinations are not written to.
+//
 // Notifications are signed (SignatureVersion 1: SHA1withRSA; 2:
 // SHA256withRSA) with a key generated on first start and kept in the store;
 // its certificate is served at the SigningCertURL of every notification.

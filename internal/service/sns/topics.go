@@ -76,6 +76,9 @@ func (s *Service) CreateTopic(ctx context.Context, in *snsapi.CreateTopicInput) 
 	if attrs == nil {
 		attrs = map[string]string{}
 	}
+	if p := deref(in.DataProtectionPolicy); p != "" {
+		attrs[attrDataProtectionPolicy] = p
+	}
 	fifo := false
 	if v, ok := attrs[attrFifoTopic]; ok {
 		switch strings.ToLower(v) {
@@ -180,8 +183,10 @@ func checkTopicAttribute(name, value string, fifo, creating bool) (string, error
 		}
 		return value, nil
 	case attrDataProtectionPolicy:
-		if value != "" && !jsonObject(value) {
-			return "", invalidParameter("DataProtectionPolicy")
+		if value != "" {
+			if _, err := parseDataPolicy(value); err != nil {
+				return "", err
+			}
 		}
 		return value, nil
 	case attrDeliveryPolicy:
@@ -376,6 +381,9 @@ func topicAttributes(t *topicRecord, subs []*subRecord) map[string]string {
 	out["EffectiveDeliveryPolicy"] = effectiveTopicDeliveryPolicy(t.Attrs[attrDeliveryPolicy])
 	if out[attrDeliveryPolicy] == "" {
 		delete(out, attrDeliveryPolicy)
+	}
+	if out[attrDataProtectionPolicy] == "" {
+		delete(out, attrDataProtectionPolicy)
 	}
 	return out
 }
