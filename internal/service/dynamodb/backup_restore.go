@@ -125,6 +125,7 @@ func restoredTable(src *tableMeta, target string, o restoreOverrides, info *requ
 		Billing: def.billing, RCU: def.rcu, WCU: def.wcu,
 		OnDemand: limitsOf(in.OnDemandThroughput), TableClass: src.TableClass,
 		LSIs: def.lsis, GSIs: def.gsis, SSE: src.SSE,
+		Collections: len(def.lsis) > 0,
 	}
 	if o.sse != nil {
 		if t.SSE, err = sseOf(o.sse, info.Account, info.Region); err != nil {
@@ -209,6 +210,10 @@ func (s *Service) copySnapshot(ctx context.Context, t *tableMeta, blob string) e
 	var batch []*storedItem
 	flush := func() error {
 		err := s.update(ctx, func(w *itemWriter) error {
+			// A restore writes what the backup holds: the collection
+			// limit is for requests (new local indexes may make a
+			// collection bigger than the source's).
+			w.collectionLimit = 0
 			for _, it := range batch {
 				key, err := t.itemKeyOf(it.item)
 				if err != nil {

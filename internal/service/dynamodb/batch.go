@@ -288,8 +288,10 @@ func (s *Service) BatchWriteItem(ctx context.Context, in *dynamodbapi.BatchWrite
 }
 
 // batchWrite checks every entry against its table, then writes them all.
-// It fails only before it writes (as group commit needs), except for
-// errors of the storage itself.
+// It fails only before it writes (as group commit prefers), except for
+// errors of the storage itself and an item collection grown past its
+// limit (ItemCollectionSizeLimitExceededException), which fails the
+// whole batch after its first writes: group commit then runs it alone.
 func (s *Service) batchWrite(w *itemWriter, info *request.Info, in *dynamodbapi.BatchWriteItemInput, names []string, writes []batchWrite, out *dynamodbapi.BatchWriteItemOutput) error {
 	metas := make(map[string]*tableMeta, len(names))
 	for _, name := range names {
@@ -375,7 +377,7 @@ func (s *Service) batchWrite(w *itemWriter, info *request.Info, in *dynamodbapi.
 			continue
 		}
 		done[id] = true
-		m, err := collectionMetrics(w.tx, t, in.ReturnItemCollectionMetrics, bw.key)
+		m, err := w.collectionMetrics(t, in.ReturnItemCollectionMetrics, bw.key)
 		if err != nil {
 			return err
 		}

@@ -30,6 +30,11 @@
 //     transaction (batch.go, transact.go). The engine has one writer, so
 //     transactions never conflict: TransactionConflictException and
 //     TransactionInProgressException are never returned.
+//   - In tables with local secondary indexes, each item collection's
+//     size is a counter kept by the writes: writes that would grow one
+//     past 10 GB (Deps.ItemCollectionLimit) fail with
+//     ItemCollectionSizeLimitExceededException, and
+//     ReturnItemCollectionMetrics reads it (collections.go).
 //   - Expired items (time to live) are deleted by RunExpiry, within one
 //     pass of the worker after they expire (ttl.go).
 //   - Backups are snapshots in the blob store (backup.go). While

@@ -101,7 +101,7 @@ func (s *Service) commitGroup(batch []*groupOp) {
 		return
 	}
 	err := s.db.Update(context.Background(), func(tx storage.Tx) error {
-		w := &itemWriter{tx: tx, now: s.now()}
+		w := s.newWriter(tx)
 		for _, op := range batch {
 			if op.err = op.ctx.Err(); op.err != nil {
 				continue

@@ -145,7 +145,7 @@ func (w *itemWriter) replaceItem(t *tableMeta, key []byte, old, new *storedItem,
 		attrs = old.item
 	}
 	cc := consumed(capacityMode, tableName, true, cost.table, cost.indexes, 1)
-	icm, err := collectionMetrics(w.tx, t, metricsMode, collectionKey)
+	icm, err := w.collectionMetrics(t, metricsMode, collectionKey)
 	return attrs, cc, icm, err
 }
 
@@ -354,7 +354,7 @@ func (s *Service) UpdateItem(ctx context.Context, in *dynamodbapi.UpdateItemInpu
 			}
 		}
 		out.ConsumedCapacity = consumed(in.ReturnConsumedCapacity, *in.TableName, true, cost.table, cost.indexes, 1)
-		out.ItemCollectionMetrics, err = collectionMetrics(w.tx, t, in.ReturnItemCollectionMetrics, next.item)
+		out.ItemCollectionMetrics, err = w.collectionMetrics(t, in.ReturnItemCollectionMetrics, next.item)
 		return err
 	})
 	if err != nil {
@@ -437,51 +437,4 @@ func parseProjection(pexpr *string, toGet []string, names expr.Names) (*expr.Pro
 		return p, nil, err
 	}
 	return nil, nil, nil
-}
-
-// collectionMetrics answers ReturnItemCollectionMetrics SIZE for tables
-// with local secondary indexes: the item collection is every item (and
-// local index entry) that shares item's partition key.
-func collectionMetrics(tx storage.Tx, t *tableMeta, mode *string, item attr.Item) (*dynamodbapi.ItemCollectionMetrics, error) {
-	if deref(mode) != "SIZE" || len(t.LSIs) == 0 {
-		return nil, nil
-	}
-	hv := item[t.Key.Hash.Name]
-	var total int64
-	for _, id := range append([]uint64{t.ID}, lsiIDs(t)...) {
-		prefix, err := partitionPrefix(id, &hv)
-		if err != nil {
-			return nil, err
-		}
-		var serr error
-		err = tx.Scan(itemsTable(id), storage.Range{Prefix: prefix}, func(_, v []byte) bool {
-			n, _, err := valueSize(v)
-			if err != nil {
-				serr = err
-				return false
-			}
-			total += int64(n)
-			return true
-		})
-		if err == nil {
-			err = serr
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-	gb := float64(total) / (1 << 30)
-	lower := float64(int64(gb))
-	return &dynamodbapi.ItemCollectionMetrics{
-		ItemCollectionKey:   attr.Item{t.Key.Hash.Name: hv},
-		SizeEstimateRangeGB: []float64{lower, lower + 1},
-	}, nil
-}
-
-func lsiIDs(t *tableMeta) []uint64 {
-	ids := make([]uint64, len(t.LSIs))
-	for i, ix := range t.LSIs {
-		ids[i] = ix.ID
-	}
-	return ids
 }

@@ -148,6 +148,12 @@ type tableMeta struct {
 
 	LSIs []*indexMeta `json:"lsis,omitempty"`
 	GSIs []*indexMeta `json:"gsis,omitempty"`
+	// Collections is true when every item collection of the table (it has
+	// local secondary indexes) has its size counted since the table was
+	// created, so that a collection without a counter is empty; a table
+	// from before the counters were kept counts each collection on its
+	// first write (collections.go).
+	Collections bool `json:"coll,omitempty"`
 
 	Stream streamMeta `json:"stream,omitzero"`
 	// LastStream keeps the label and ARN id of a stream that was turned

@@ -58,6 +58,10 @@ func (s *Service) purgeSpace(ctx context.Context, id []byte) error {
 		if err := tx.DropTable(itemsTableOf(id)); err != nil {
 			return err
 		}
+		// A table's collection counters go with its items.
+		if err := tx.DropTable(collectionsTable(getUint64(id))); err != nil {
+			return err
+		}
 		return tx.Delete(tablePurge, id)
 	})
 }

@@ -16,6 +16,10 @@ type Deps struct {
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	Log *slog.Logger
+	// ItemCollectionLimit is the most bytes an item collection of a table
+	// with local secondary indexes may hold; 0 means DynamoDB's 10 GB.
+	// Tests lower it.
+	ItemCollectionLimit int64
 }
 
 // Service implements the DynamoDB API on the state engine.
@@ -33,6 +37,9 @@ type Service struct {
 	// group batches concurrent single-item writes into shared
 	// transactions (groupcommit.go).
 	group groupQueue
+
+	// collectionLimit is the size limit of item collections (collections.go).
+	collectionLimit int64
 
 	// backfillBatch is how many items one transaction of a GSI backfill
 	// copies; backfillInline is the item count up to which UpdateTable
@@ -62,9 +69,13 @@ func New(d Deps) *Service {
 	if log == nil {
 		log = slog.Default()
 	}
+	limit := d.ItemCollectionLimit
+	if limit <= 0 {
+		limit = maxCollectionBytes
+	}
 	ctx, stop := context.WithCancel(context.Background())
 	s := &Service{
-		db: d.Store, now: now, log: log,
+		db: d.Store, now: now, log: log, collectionLimit: limit,
 		backfillBatch: 1000, backfillInline: 10000,
 		ctx: ctx, stop: stop,
 	}

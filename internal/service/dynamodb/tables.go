@@ -36,6 +36,7 @@ func (s *Service) CreateTable(ctx context.Context, in *dynamodbapi.CreateTableIn
 		TableClass:         deref(in.TableClass),
 		DeletionProtection: deref(in.DeletionProtectionEnabled),
 		LSIs:               def.lsis, GSIs: def.gsis,
+		Collections: len(def.lsis) > 0,
 	}
 	if in.StreamSpecification != nil {
 		if err := checkStreamSpec(in.StreamSpecification); err != nil {

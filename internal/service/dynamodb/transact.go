@@ -249,6 +249,12 @@ func (b *boundAction) evaluate(tx storage.Tx) (*dynamodbapi.CancellationReason, 
 	return nil, nil
 }
 
+// isCode reports whether err is an AWS error with the given code.
+func isCode(err error, code string) bool {
+	var e *awserr.Error
+	return errors.As(err, &e) && e.Code == code
+}
+
 // validationReason turns a request error found while evaluating an action
 // into its cancellation reason; other errors stay errors.
 func validationReason(err error) (*dynamodbapi.CancellationReason, error) {
@@ -334,6 +340,11 @@ func (s *Service) TransactWriteItems(ctx context.Context, in *dynamodbapi.Transa
 				continue
 			}
 			cost, err := w.writeItem(b.t, b.itemID, b.old, b.next)
+			if isCode(err, dynamodbapi.ErrItemCollectionSizeLimitExceededException.Code) {
+				// The writes before it go with the storage transaction.
+				reasons[i] = dynamodbapi.CancellationReason{Code: ptr(reasonCollectionTooLarge), Message: ptr(msgCollectionTooLarge)}
+				return errTransactionCanceled(reasons)
+			}
 			if err != nil {
 				return err
 			}
@@ -341,7 +352,7 @@ func (s *Service) TransactWriteItems(ctx context.Context, in *dynamodbapi.Transa
 		}
 		out.ConsumedCapacity = costs.consumed(in.ReturnConsumedCapacity, true, 2)
 		if deref(in.ReturnItemCollectionMetrics) == "SIZE" {
-			if out.ItemCollectionMetrics, err = transactCollections(w.tx, bound); err != nil {
+			if out.ItemCollectionMetrics, err = transactCollections(w, bound); err != nil {
 				return err
 			}
 		}
@@ -385,7 +396,7 @@ func (s *Service) replayTransaction(tx storage.Tx, info *request.Info, in *dynam
 
 // transactCollections lists the item collections the transaction wrote in
 // tables with local secondary indexes.
-func transactCollections(tx storage.Tx, bound []boundAction) (map[string][]dynamodbapi.ItemCollectionMetrics, error) {
+func transactCollections(w *itemWriter, bound []boundAction) (map[string][]dynamodbapi.ItemCollectionMetrics, error) {
 	var out map[string][]dynamodbapi.ItemCollectionMetrics
 	done := map[string]bool{}
 	for _, b := range bound {
@@ -398,7 +409,7 @@ func transactCollections(tx storage.Tx, bound []boundAction) (map[string][]dynam
 			continue
 		}
 		done[id] = true
-		m, err := collectionMetrics(tx, b.t, ptr("SIZE"), b.key)
+		m, err := w.collectionMetrics(b.t, ptr("SIZE"), b.key)
 		if err != nil {
 			return nil, err
 		}

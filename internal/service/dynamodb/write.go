@@ -21,16 +21,24 @@ type itemWriter struct {
 	ttl bool
 	// dirty records that the transaction was written to (see groupcommit.go).
 	dirty bool
+	// collectionLimit bounds the item collections the writes may grow
+	// (collections.go); 0 lets them grow, as a restore must.
+	collectionLimit int64
 
-	stats map[uint64]spaceStats
-	buf   []byte
+	stats       map[uint64]spaceStats
+	collections map[string]*collectionCount
+	buf         []byte
+}
+
+func (s *Service) newWriter(tx storage.Tx) *itemWriter {
+	return &itemWriter{tx: tx, now: s.now(), collectionLimit: s.collectionLimit}
 }
 
 // update runs fn in one storage transaction with an itemWriter, and
 // commits the writer's statistics with it.
 func (s *Service) update(ctx context.Context, fn func(w *itemWriter) error) error {
 	return s.db.Update(ctx, func(tx storage.Tx) error {
-		w := &itemWriter{tx: tx, now: s.now()}
+		w := s.newWriter(tx)
 		if err := fn(w); err != nil {
 			return err
 		}
@@ -55,7 +63,7 @@ func (w *itemWriter) flush() error {
 		}
 	}
 	w.stats = nil
-	return nil
+	return w.flushCollections()
 }
 
 // writeCost is what a write consumed, in write units, on the table and on
@@ -113,6 +121,17 @@ func (w *itemWriter) writeItem(t *tableMeta, key []byte, old, new *storedItem) (
 		newItem, newSize = new.item, new.size
 	}
 	cost.table = writeUnits(max(oldSize, newSize))
+	if old == nil && new == nil {
+		return cost, nil // deleting an item that is not there
+	}
+	var coll *collectionCount
+	var collDelta int64
+	if len(t.LSIs) > 0 {
+		var err error
+		if coll, collDelta, err = w.growCollection(t, oldItem, oldSize, newItem, newSize); err != nil {
+			return cost, err
+		}
+	}
 
 	w.dirty = true
 	switch {
@@ -121,12 +140,10 @@ func (w *itemWriter) writeItem(t *tableMeta, key []byte, old, new *storedItem) (
 		if err := w.tx.Put(itemsTableOf(key), key, w.buf); err != nil {
 			return cost, err
 		}
-	case old != nil:
+	default:
 		if err := w.tx.Delete(itemsTableOf(key), key); err != nil {
 			return cost, err
 		}
-	default:
-		return cost, nil // deleting an item that is not there
 	}
 	if t.PITR.History != 0 {
 		if err := w.recordHistory(t, key, old); err != nil {
@@ -134,6 +151,10 @@ func (w *itemWriter) writeItem(t *tableMeta, key []byte, old, new *storedItem) (
 		}
 	}
 	w.addStats(t.ID, b2i(new != nil)-b2i(old != nil), newSize-oldSize)
+	if coll != nil && collDelta != 0 {
+		coll.size += collDelta
+		coll.dirty = true
+	}
 
 	for _, ix := range t.indexes() {
 		if ix.Status == statusCreating && (ix.Backfilled == nil || bytes.Compare(key, ix.Backfilled) > 0) {
