@@ -108,3 +108,20 @@ func TestKeywordVariants(t *testing.T) {
 		}
 	}
 }
+
+// Detectors find spans inside the text, in order, on any input.
+func FuzzDetectors(f *testing.F) {
+	f.Add("card 4539 8944 5808 6459, ssn 123-45-6789, a@b.io, ::1, 10.0.0.1, phone +1 206 555 0100")
+	f.Add("-----BEGIN RSA PRIVATE KEY-----\n\n-----END RSA PRIVATE KEY-----")
+	f.Fuzz(func(t *testing.T, text string) {
+		for name, detect := range detectors {
+			last := 0
+			for _, sp := range detect(text) {
+				if sp.start < last || sp.start >= sp.end || sp.end > len(text) {
+					t.Fatalf("%s: span %v in %q", name, sp, text)
+				}
+				last = sp.start
+			}
+		}
+	})
+}

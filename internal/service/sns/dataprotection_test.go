@@ -1,12 +1,18 @@
 package sns
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/nimbus-cloud/nimbus/internal/api/snsapi"
+	"github.com/nimbus-cloud/nimbus/internal/events"
 	"github.com/nimbus-cloud/nimbus/internal/storage"
 )
 
@@ -320,4 +326,94 @@ func TestDataProtectionPolicyChangedBeforeTransaction(t *testing.T) {
 	if got := string(f.received(1)[0].Body); got != "to *************" {
 		t.Errorf("delivered %q", got)
 	}
+}
+
+// Audit statements log their findings in the shape of SNS's audit log;
+// a sample rate of 0 logs nothing.
+func TestDataProtectionAudit(t *testing.T) {
+	var logged bytes.Buffer
+	var mu sync.Mutex
+	f := newFixture(t, func(d *Deps) {
+		d.Log = slog.New(slog.NewJSONHandler(lockedWriter{&mu, &logged}, nil))
+	})
+	topic := f.createTopic("audited", nil)
+	doc := dpPolicy(dpStatement("Inbound", "*", idEmail, `{"Audit":{"SampleRate":"99","FindingsDestination":{"S3":{"Bucket":"findings"}}}}`))
+	if _, err := f.svc.PutDataProtectionPolicy(f.ctx, &snsapi.PutDataProtectionPolicyInput{ResourceArn: &topic, DataProtectionPolicy: &doc}); err != nil {
+		t.Fatal(err)
+	}
+	// Message ids decide the sample: publish until one is in it.
+	for range 20 {
+		f.publish(&snsapi.PublishInput{TopicArn: &topic, Message: ptr("to a@example.com and b@example.com")})
+	}
+	mu.Lock()
+	out := logged.String()
+	mu.Unlock()
+	want := `"resourceArn":"` + topic + `","findings":true,"dataIdentifiers":[{"name":"EmailAddress","count":2,"detections":[{"start":3,"end":16},{"start":21,"end":34}]}]`
+	if !strings.Contains(out, want) || !strings.Contains(out, `"callerPrincipal":"arn:aws:iam::`+testAccount+`:root"`) {
+		t.Errorf("audit log %s; want %s", out, want)
+	}
+
+	doc = dpPolicy(dpStatement("Inbound", "*", idEmail, `{"Audit":{"SampleRate":"0"}}`))
+	if _, err := f.svc.PutDataProtectionPolicy(f.ctx, &snsapi.PutDataProtectionPolicyInput{ResourceArn: &topic, DataProtectionPolicy: &doc}); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	logged.Reset()
+	mu.Unlock()
+	for range 20 {
+		f.publish(&snsapi.PublishInput{TopicArn: &topic, Message: ptr("to a@example.com")})
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if strings.Contains(logged.String(), "data protection audit") {
+		t.Errorf("audited at a sample rate of 0: %s", logged.String())
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// Producers publishing through the Bus (S3 event notifications) are no
+// account's principal: only "*" statements cover them, and a denied
+// message is dropped for good.
+func TestDataProtectionTopicSink(t *testing.T) {
+	f := newFixture(t)
+	topic := f.createTopic("events", nil)
+	f.subscribe(topic, "sqs", queueARN, map[string]string{"RawMessageDelivery": "true"})
+	doc := dpPolicy(
+		dpStatement("Inbound", "*", idEmail, `{"Deidentify":{"RedactConfig":{}}}`),
+		dpStatement("Inbound", "*", idCard, `{"Deny":{}}`),
+		dpStatement("Inbound", testAccount, managedIdentifierPrefix+"IpAddress", `{"Deny":{}}`),
+	)
+	if _, err := f.svc.PutDataProtectionPolicy(f.ctx, &snsapi.PutDataProtectionPolicyInput{ResourceArn: &topic, DataProtectionPolicy: &doc}); err != nil {
+		t.Fatal(err)
+	}
+	sink := &topicSink{s: f.svc}
+	deliver := func(body string) error {
+		var err error
+		f.db.Update(f.ctx, func(tx storage.Tx) error {
+			err = sink.Deliver(f.ctx, tx, &events.Delivery{Kind: events.KindSNS, Target: topic, Body: []byte(body)})
+			return nil
+		})
+		return err
+	}
+	if err := deliver("from 10.0.0.1 by a@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if got := string(f.received(1)[0].Body); got != "from 10.0.0.1 by " {
+		t.Errorf("delivered %q", got)
+	}
+	var perm events.Permanent
+	if err := deliver("card 4539894458086459"); !errors.As(err, &perm) {
+		t.Errorf("denied delivery: %v; want a permanent failure", err)
+	}
+	f.drained()
 }
