@@ -120,11 +120,8 @@ func aclOutput(p *s3api.AccessControlPolicy, account string) (*s3api.Owner, []s3
 }
 
 func (s *Service) GetBucketAcl(ctx context.Context, in *s3api.GetBucketAclInput) (*s3api.GetBucketAclOutput, error) {
-	b, err := s.viewBucket(ctx, deref(in.Bucket))
+	b, err := s.viewOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner)
 	if err != nil {
-		return nil, err
-	}
-	if err := checkExpectedOwner(b, in.ExpectedBucketOwner); err != nil {
 		return nil, err
 	}
 	acl := b.ACL
@@ -155,10 +152,7 @@ func aclForPut(b *bucketRecord, owner string, canned *string, grants grantHeader
 
 func (s *Service) PutBucketAcl(ctx context.Context, in *s3api.PutBucketAclInput) (*s3api.PutBucketAclOutput, error) {
 	grants := grantHeaders{in.GrantFullControl, in.GrantRead, in.GrantReadACP, in.GrantWrite, in.GrantWriteACP}
-	err := s.updateBucket(ctx, deref(in.Bucket), func(b *bucketRecord) error {
-		if err := checkExpectedOwner(b, in.ExpectedBucketOwner); err != nil {
-			return err
-		}
+	err := s.updateOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
 		acl, err := aclForPut(b, b.Account, in.ACL, grants, in.AccessControlPolicy, bucketCannedACLs)
 		if err != nil {
 			return err

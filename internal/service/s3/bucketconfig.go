@@ -54,28 +54,6 @@ func generatedID() string {
 	return base64.StdEncoding.EncodeToString([]byte(uuid))
 }
 
-// configBucket loads a bucket for reading one of its configurations.
-func (s *Service) configBucket(ctx context.Context, name string, expectedOwner *string) (*bucketRecord, error) {
-	b, err := s.viewBucket(ctx, name)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkExpectedOwner(b, expectedOwner); err != nil {
-		return nil, err
-	}
-	return b, nil
-}
-
-// updateConfig changes one configuration of a bucket in a transaction.
-func (s *Service) updateConfig(ctx context.Context, name string, expectedOwner *string, fn func(b *bucketRecord) error) error {
-	return s.updateBucket(ctx, name, func(b *bucketRecord) error {
-		if err := checkExpectedOwner(b, expectedOwner); err != nil {
-			return err
-		}
-		return fn(b)
-	})
-}
-
 // ---- default encryption ----
 
 var sseAlgorithms = map[string]bool{"AES256": true, "aws:kms": true, "aws:kms:dsse": true}
@@ -106,7 +84,7 @@ func (s *Service) PutBucketEncryption(ctx context.Context, in *s3api.PutBucketEn
 	if err := validateEncryption(in.ServerSideEncryptionConfiguration); err != nil {
 		return nil, err
 	}
-	err := s.updateConfig(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
+	err := s.updateOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
 		b.Encryption = in.ServerSideEncryptionConfiguration
 		return nil
 	})
@@ -120,7 +98,7 @@ func (s *Service) PutBucketEncryption(ctx context.Context, in *s3api.PutBucketEn
 // January 2023 every bucket has one: without a configuration of its own,
 // S3 answers SSE-S3 (AES256) rather than an error.
 func (s *Service) GetBucketEncryption(ctx context.Context, in *s3api.GetBucketEncryptionInput) (*s3api.GetBucketEncryptionOutput, error) {
-	b, err := s.configBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner)
+	b, err := s.viewOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner)
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +113,7 @@ func (s *Service) GetBucketEncryption(ctx context.Context, in *s3api.GetBucketEn
 }
 
 func (s *Service) DeleteBucketEncryption(ctx context.Context, in *s3api.DeleteBucketEncryptionInput) (*s3api.DeleteBucketEncryptionOutput, error) {
-	err := s.updateConfig(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
+	err := s.updateOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
 		b.Encryption = nil
 		return nil
 	})
@@ -154,7 +132,7 @@ func (s *Service) PutBucketOwnershipControls(ctx context.Context, in *s3api.PutB
 	if c == nil || len(c.Rules) != 1 || !objectOwnerships[deref(c.Rules[0].ObjectOwnership)] {
 		return nil, malformedXML()
 	}
-	err := s.updateConfig(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
+	err := s.updateOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
 		b.Ownership = *c.Rules[0].ObjectOwnership
 		return nil
 	})
@@ -165,7 +143,7 @@ func (s *Service) PutBucketOwnershipControls(ctx context.Context, in *s3api.PutB
 }
 
 func (s *Service) GetBucketOwnershipControls(ctx context.Context, in *s3api.GetBucketOwnershipControlsInput) (*s3api.GetBucketOwnershipControlsOutput, error) {
-	b, err := s.configBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner)
+	b, err := s.viewOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner)
 	if err != nil {
 		return nil, err
 	}
@@ -178,7 +156,7 @@ func (s *Service) GetBucketOwnershipControls(ctx context.Context, in *s3api.GetB
 }
 
 func (s *Service) DeleteBucketOwnershipControls(ctx context.Context, in *s3api.DeleteBucketOwnershipControlsInput) (*s3api.DeleteBucketOwnershipControlsOutput, error) {
-	err := s.updateConfig(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
+	err := s.updateOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
 		b.Ownership = ""
 		return nil
 	})
@@ -217,7 +195,7 @@ func (s *Service) PutPublicAccessBlock(ctx context.Context, in *s3api.PutPublicA
 		BlockPublicAcls: ptr(deref(c.BlockPublicAcls)), IgnorePublicAcls: ptr(deref(c.IgnorePublicAcls)),
 		BlockPublicPolicy: ptr(deref(c.BlockPublicPolicy)), RestrictPublicBuckets: ptr(deref(c.RestrictPublicBuckets)),
 	}
-	err := s.updateConfig(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
+	err := s.updateOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
 		b.PublicAccess = stored
 		return nil
 	})
@@ -228,7 +206,7 @@ func (s *Service) PutPublicAccessBlock(ctx context.Context, in *s3api.PutPublicA
 }
 
 func (s *Service) GetPublicAccessBlock(ctx context.Context, in *s3api.GetPublicAccessBlockInput) (*s3api.GetPublicAccessBlockOutput, error) {
-	b, err := s.configBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner)
+	b, err := s.viewOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner)
 	if err != nil {
 		return nil, err
 	}
@@ -240,7 +218,7 @@ func (s *Service) GetPublicAccessBlock(ctx context.Context, in *s3api.GetPublicA
 }
 
 func (s *Service) DeletePublicAccessBlock(ctx context.Context, in *s3api.DeletePublicAccessBlockInput) (*s3api.DeletePublicAccessBlockOutput, error) {
-	err := s.updateConfig(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
+	err := s.updateOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
 		b.PublicAccess = &s3api.PublicAccessBlockConfiguration{}
 		return nil
 	})
@@ -268,7 +246,7 @@ func (s *Service) PutBucketLogging(ctx context.Context, in *s3api.PutBucketLoggi
 			}
 			return nil, err
 		}
-		source, err := s.configBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner)
+		source, err := s.viewOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner)
 		if err != nil {
 			return nil, err
 		}
@@ -279,7 +257,7 @@ func (s *Service) PutBucketLogging(ctx context.Context, in *s3api.PutBucketLoggi
 			return nil, errCrossLocationLoggingProhibited.New("Cross S3 location logging not allowed. ").WithDetail(map[string]string{"TargetBucketLocation": target.Region})
 		}
 	}
-	err := s.updateConfig(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
+	err := s.updateOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
 		b.Logging = le
 		return nil
 	})
@@ -290,7 +268,7 @@ func (s *Service) PutBucketLogging(ctx context.Context, in *s3api.PutBucketLoggi
 }
 
 func (s *Service) GetBucketLogging(ctx context.Context, in *s3api.GetBucketLoggingInput) (*s3api.GetBucketLoggingOutput, error) {
-	b, err := s.configBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner)
+	b, err := s.viewOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner)
 	if err != nil {
 		return nil, err
 	}
@@ -307,7 +285,7 @@ func (s *Service) PutBucketAccelerateConfiguration(ctx context.Context, in *s3ap
 	if status != "Enabled" && status != "Suspended" {
 		return nil, malformedXML()
 	}
-	err := s.updateConfig(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
+	err := s.updateOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
 		// Accelerated endpoints are virtual-hosted over TLS, which a
 		// dotted name cannot match with the wildcard certificate.
 		if strings.Contains(b.Name, ".") {
@@ -323,7 +301,7 @@ func (s *Service) PutBucketAccelerateConfiguration(ctx context.Context, in *s3ap
 }
 
 func (s *Service) GetBucketAccelerateConfiguration(ctx context.Context, in *s3api.GetBucketAccelerateConfigurationInput) (*s3api.GetBucketAccelerateConfigurationOutput, error) {
-	b, err := s.configBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner)
+	b, err := s.viewOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner)
 	if err != nil {
 		return nil, err
 	}
@@ -341,7 +319,7 @@ func (s *Service) PutBucketRequestPayment(ctx context.Context, in *s3api.PutBuck
 	if payer != "BucketOwner" && payer != "Requester" {
 		return nil, malformedXML()
 	}
-	err := s.updateConfig(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
+	err := s.updateOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
 		b.RequestPayer = payer
 		return nil
 	})
@@ -352,7 +330,7 @@ func (s *Service) PutBucketRequestPayment(ctx context.Context, in *s3api.PutBuck
 }
 
 func (s *Service) GetBucketRequestPayment(ctx context.Context, in *s3api.GetBucketRequestPaymentInput) (*s3api.GetBucketRequestPaymentOutput, error) {
-	b, err := s.configBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner)
+	b, err := s.viewOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner)
 	if err != nil {
 		return nil, err
 	}
@@ -424,7 +402,7 @@ func (s *Service) PutBucketReplication(ctx context.Context, in *s3api.PutBucketR
 			return nil, errInvalidRequest.New("Destination bucket must have versioning enabled.")
 		}
 	}
-	err := s.updateConfig(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
+	err := s.updateOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
 		if b.Versioning != "Enabled" {
 			return errInvalidRequest.New("Versioning must be 'Enabled' on the bucket to apply a replication configuration")
 		}
@@ -438,7 +416,7 @@ func (s *Service) PutBucketReplication(ctx context.Context, in *s3api.PutBucketR
 }
 
 func (s *Service) GetBucketReplication(ctx context.Context, in *s3api.GetBucketReplicationInput) (*s3api.GetBucketReplicationOutput, error) {
-	b, err := s.configBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner)
+	b, err := s.viewOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner)
 	if err != nil {
 		return nil, err
 	}
@@ -449,7 +427,7 @@ func (s *Service) GetBucketReplication(ctx context.Context, in *s3api.GetBucketR
 }
 
 func (s *Service) DeleteBucketReplication(ctx context.Context, in *s3api.DeleteBucketReplicationInput) (*s3api.DeleteBucketReplicationOutput, error) {
-	err := s.updateConfig(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
+	err := s.updateOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
 		b.Replication = nil
 		return nil
 	})
@@ -526,7 +504,7 @@ func (s *Service) PutBucketAnalyticsConfiguration(ctx context.Context, in *s3api
 	if c == nil || c.StorageClassAnalysis == nil {
 		return nil, malformedXML()
 	}
-	err := s.updateConfig(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
+	err := s.updateOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
 		return putConfigByID(&b.Analytics, deref(in.Id), c.Id, c)
 	})
 	if err != nil {
@@ -536,7 +514,7 @@ func (s *Service) PutBucketAnalyticsConfiguration(ctx context.Context, in *s3api
 }
 
 func (s *Service) GetBucketAnalyticsConfiguration(ctx context.Context, in *s3api.GetBucketAnalyticsConfigurationInput) (*s3api.GetBucketAnalyticsConfigurationOutput, error) {
-	b, err := s.configBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner)
+	b, err := s.viewOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner)
 	if err != nil {
 		return nil, err
 	}
@@ -548,7 +526,7 @@ func (s *Service) GetBucketAnalyticsConfiguration(ctx context.Context, in *s3api
 }
 
 func (s *Service) DeleteBucketAnalyticsConfiguration(ctx context.Context, in *s3api.DeleteBucketAnalyticsConfigurationInput) (*s3api.DeleteBucketAnalyticsConfigurationOutput, error) {
-	err := s.updateConfig(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
+	err := s.updateOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
 		if _, ok := b.Analytics[deref(in.Id)]; !ok {
 			return noSuchConfiguration()
 		}
@@ -562,7 +540,7 @@ func (s *Service) DeleteBucketAnalyticsConfiguration(ctx context.Context, in *s3
 }
 
 func (s *Service) ListBucketAnalyticsConfigurations(ctx context.Context, in *s3api.ListBucketAnalyticsConfigurationsInput) (*s3api.ListBucketAnalyticsConfigurationsOutput, error) {
-	b, err := s.configBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner)
+	b, err := s.viewOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner)
 	if err != nil {
 		return nil, err
 	}
@@ -603,7 +581,7 @@ func (s *Service) PutBucketInventoryConfiguration(ctx context.Context, in *s3api
 	if err := validateInventory(c); err != nil {
 		return nil, err
 	}
-	err := s.updateConfig(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
+	err := s.updateOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
 		return putConfigByID(&b.Inventory, deref(in.Id), c.Id, c)
 	})
 	if err != nil {
@@ -613,7 +591,7 @@ func (s *Service) PutBucketInventoryConfiguration(ctx context.Context, in *s3api
 }
 
 func (s *Service) GetBucketInventoryConfiguration(ctx context.Context, in *s3api.GetBucketInventoryConfigurationInput) (*s3api.GetBucketInventoryConfigurationOutput, error) {
-	b, err := s.configBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner)
+	b, err := s.viewOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner)
 	if err != nil {
 		return nil, err
 	}
@@ -625,7 +603,7 @@ func (s *Service) GetBucketInventoryConfiguration(ctx context.Context, in *s3api
 }
 
 func (s *Service) DeleteBucketInventoryConfiguration(ctx context.Context, in *s3api.DeleteBucketInventoryConfigurationInput) (*s3api.DeleteBucketInventoryConfigurationOutput, error) {
-	err := s.updateConfig(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
+	err := s.updateOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
 		if _, ok := b.Inventory[deref(in.Id)]; !ok {
 			return noSuchConfiguration()
 		}
@@ -639,7 +617,7 @@ func (s *Service) DeleteBucketInventoryConfiguration(ctx context.Context, in *s3
 }
 
 func (s *Service) ListBucketInventoryConfigurations(ctx context.Context, in *s3api.ListBucketInventoryConfigurationsInput) (*s3api.ListBucketInventoryConfigurationsOutput, error) {
-	b, err := s.configBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner)
+	b, err := s.viewOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner)
 	if err != nil {
 		return nil, err
 	}
@@ -658,7 +636,7 @@ func (s *Service) PutBucketMetricsConfiguration(ctx context.Context, in *s3api.P
 	if c == nil {
 		return nil, malformedXML()
 	}
-	err := s.updateConfig(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
+	err := s.updateOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
 		return putConfigByID(&b.Metrics, deref(in.Id), c.Id, c)
 	})
 	if err != nil {
@@ -668,7 +646,7 @@ func (s *Service) PutBucketMetricsConfiguration(ctx context.Context, in *s3api.P
 }
 
 func (s *Service) GetBucketMetricsConfiguration(ctx context.Context, in *s3api.GetBucketMetricsConfigurationInput) (*s3api.GetBucketMetricsConfigurationOutput, error) {
-	b, err := s.configBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner)
+	b, err := s.viewOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner)
 	if err != nil {
 		return nil, err
 	}
@@ -680,7 +658,7 @@ func (s *Service) GetBucketMetricsConfiguration(ctx context.Context, in *s3api.G
 }
 
 func (s *Service) DeleteBucketMetricsConfiguration(ctx context.Context, in *s3api.DeleteBucketMetricsConfigurationInput) (*s3api.DeleteBucketMetricsConfigurationOutput, error) {
-	err := s.updateConfig(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
+	err := s.updateOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
 		if _, ok := b.Metrics[deref(in.Id)]; !ok {
 			return noSuchConfiguration()
 		}
@@ -694,7 +672,7 @@ func (s *Service) DeleteBucketMetricsConfiguration(ctx context.Context, in *s3ap
 }
 
 func (s *Service) ListBucketMetricsConfigurations(ctx context.Context, in *s3api.ListBucketMetricsConfigurationsInput) (*s3api.ListBucketMetricsConfigurationsOutput, error) {
-	b, err := s.configBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner)
+	b, err := s.viewOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner)
 	if err != nil {
 		return nil, err
 	}
@@ -745,7 +723,7 @@ func (s *Service) PutBucketIntelligentTieringConfiguration(ctx context.Context, 
 	if err := validateIntelligentTiering(c); err != nil {
 		return nil, err
 	}
-	err := s.updateConfig(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
+	err := s.updateOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
 		return putConfigByID(&b.Intelligent, deref(in.Id), c.Id, c)
 	})
 	if err != nil {
@@ -755,7 +733,7 @@ func (s *Service) PutBucketIntelligentTieringConfiguration(ctx context.Context, 
 }
 
 func (s *Service) GetBucketIntelligentTieringConfiguration(ctx context.Context, in *s3api.GetBucketIntelligentTieringConfigurationInput) (*s3api.GetBucketIntelligentTieringConfigurationOutput, error) {
-	b, err := s.configBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner)
+	b, err := s.viewOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner)
 	if err != nil {
 		return nil, err
 	}
@@ -767,7 +745,7 @@ func (s *Service) GetBucketIntelligentTieringConfiguration(ctx context.Context, 
 }
 
 func (s *Service) DeleteBucketIntelligentTieringConfiguration(ctx context.Context, in *s3api.DeleteBucketIntelligentTieringConfigurationInput) (*s3api.DeleteBucketIntelligentTieringConfigurationOutput, error) {
-	err := s.updateConfig(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
+	err := s.updateOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
 		if _, ok := b.Intelligent[deref(in.Id)]; !ok {
 			return noSuchConfiguration()
 		}
@@ -781,7 +759,7 @@ func (s *Service) DeleteBucketIntelligentTieringConfiguration(ctx context.Contex
 }
 
 func (s *Service) ListBucketIntelligentTieringConfigurations(ctx context.Context, in *s3api.ListBucketIntelligentTieringConfigurationsInput) (*s3api.ListBucketIntelligentTieringConfigurationsOutput, error) {
-	b, err := s.configBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner)
+	b, err := s.viewOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner)
 	if err != nil {
 		return nil, err
 	}

@@ -131,11 +131,8 @@ func (s *Service) CreateBucket(ctx context.Context, in *s3api.CreateBucketInput)
 var errAlreadyMine = errors.New("bucket already owned in us-east-1")
 
 func (s *Service) HeadBucket(ctx context.Context, in *s3api.HeadBucketInput) (*s3api.HeadBucketOutput, error) {
-	b, err := s.viewBucket(ctx, deref(in.Bucket))
+	b, err := s.viewOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner)
 	if err != nil {
-		return nil, err
-	}
-	if err := checkExpectedOwner(b, in.ExpectedBucketOwner); err != nil {
 		return nil, err
 	}
 	return &s3api.HeadBucketOutput{BucketRegion: &b.Region, AccessPointAlias: ptr(false), BucketArn: ptr("arn:aws:s3:::" + b.Name)}, nil

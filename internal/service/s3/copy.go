@@ -271,11 +271,8 @@ func (s *Service) CopyObject(ctx context.Context, in *s3api.CopyObjectInput) (*s
 	if err != nil {
 		return nil, err
 	}
-	b, err := s.viewBucket(ctx, bucketName)
+	b, err := s.viewOwnedBucket(ctx, bucketName, in.ExpectedBucketOwner)
 	if err != nil {
-		return nil, err
-	}
-	if err := checkExpectedOwner(b, in.ExpectedBucketOwner); err != nil {
 		return nil, err
 	}
 	grants := grantHeaders{in.GrantFullControl, in.GrantRead, in.GrantReadACP, nil, in.GrantWriteACP}

@@ -49,7 +49,7 @@ func (s *Service) PutBucketCors(ctx context.Context, in *s3api.PutBucketCorsInpu
 	if err := validateCORS(in.CORSConfiguration); err != nil {
 		return nil, err
 	}
-	err := s.updateConfig(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
+	err := s.updateOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
 		b.CORS = in.CORSConfiguration
 		return nil
 	})
@@ -60,7 +60,7 @@ func (s *Service) PutBucketCors(ctx context.Context, in *s3api.PutBucketCorsInpu
 }
 
 func (s *Service) GetBucketCors(ctx context.Context, in *s3api.GetBucketCorsInput) (*s3api.GetBucketCorsOutput, error) {
-	b, err := s.configBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner)
+	b, err := s.viewOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner)
 	if err != nil {
 		return nil, err
 	}
@@ -71,7 +71,7 @@ func (s *Service) GetBucketCors(ctx context.Context, in *s3api.GetBucketCorsInpu
 }
 
 func (s *Service) DeleteBucketCors(ctx context.Context, in *s3api.DeleteBucketCorsInput) (*s3api.DeleteBucketCorsOutput, error) {
-	err := s.updateConfig(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
+	err := s.updateOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
 		b.CORS = nil
 		return nil
 	})

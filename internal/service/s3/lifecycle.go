@@ -225,7 +225,7 @@ func (s *Service) PutBucketLifecycleConfiguration(ctx context.Context, in *s3api
 	if err := validateLifecycle(in.LifecycleConfiguration); err != nil {
 		return nil, err
 	}
-	err := s.updateConfig(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
+	err := s.updateOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
 		b.Lifecycle = in.LifecycleConfiguration
 		b.LifecycleMinSize = minSize
 		return nil
@@ -237,7 +237,7 @@ func (s *Service) PutBucketLifecycleConfiguration(ctx context.Context, in *s3api
 }
 
 func (s *Service) GetBucketLifecycleConfiguration(ctx context.Context, in *s3api.GetBucketLifecycleConfigurationInput) (*s3api.GetBucketLifecycleConfigurationOutput, error) {
-	b, err := s.configBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner)
+	b, err := s.viewOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner)
 	if err != nil {
 		return nil, err
 	}
@@ -252,7 +252,7 @@ func (s *Service) GetBucketLifecycleConfiguration(ctx context.Context, in *s3api
 }
 
 func (s *Service) DeleteBucketLifecycle(ctx context.Context, in *s3api.DeleteBucketLifecycleInput) (*s3api.DeleteBucketLifecycleOutput, error) {
-	err := s.updateConfig(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
+	err := s.updateOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
 		b.Lifecycle = nil
 		b.LifecycleMinSize = ""
 		return nil

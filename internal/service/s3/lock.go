@@ -67,10 +67,7 @@ func (s *Service) PutObjectLockConfiguration(ctx context.Context, in *s3api.PutO
 	if err := validateLockConfiguration(c); err != nil {
 		return nil, err
 	}
-	err := s.updateBucket(ctx, deref(in.Bucket), func(b *bucketRecord) error {
-		if err := checkExpectedOwner(b, in.ExpectedBucketOwner); err != nil {
-			return err
-		}
+	err := s.updateOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
 		if !b.ObjectLockEnabled {
 			// Since November 2023 S3 turns Object Lock on for an existing
 			// bucket, provided its versioning is Enabled (and stays so:
@@ -90,11 +87,8 @@ func (s *Service) PutObjectLockConfiguration(ctx context.Context, in *s3api.PutO
 }
 
 func (s *Service) GetObjectLockConfiguration(ctx context.Context, in *s3api.GetObjectLockConfigurationInput) (*s3api.GetObjectLockConfigurationOutput, error) {
-	b, err := s.viewBucket(ctx, deref(in.Bucket))
+	b, err := s.viewOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner)
 	if err != nil {
-		return nil, err
-	}
-	if err := checkExpectedOwner(b, in.ExpectedBucketOwner); err != nil {
 		return nil, err
 	}
 	if !b.ObjectLockEnabled {

@@ -234,7 +234,7 @@ func (s *Service) PutBucketNotificationConfiguration(ctx context.Context, in *s3
 	if err := s.checkDestinations(ctx, c); err != nil {
 		return nil, err
 	}
-	err := s.updateConfig(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
+	err := s.updateOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
 		if len(c.QueueConfigurations)+len(c.TopicConfigurations)+len(c.LambdaFunctionConfigurations) == 0 && c.EventBridgeConfiguration == nil {
 			b.Notification = nil
 		} else {
@@ -252,7 +252,7 @@ func (s *Service) PutBucketNotificationConfiguration(ctx context.Context, in *s3
 }
 
 func (s *Service) GetBucketNotificationConfiguration(ctx context.Context, in *s3api.GetBucketNotificationConfigurationInput) (*s3api.GetBucketNotificationConfigurationOutput, error) {
-	b, err := s.configBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner)
+	b, err := s.viewOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner)
 	if err != nil {
 		return nil, err
 	}

@@ -161,10 +161,7 @@ func (s *Service) PutBucketTagging(ctx context.Context, in *s3api.PutBucketTaggi
 	if err := validateTags(tags, maxBucketTags); err != nil {
 		return nil, err
 	}
-	err := s.updateBucket(ctx, deref(in.Bucket), func(b *bucketRecord) error {
-		if err := checkExpectedOwner(b, in.ExpectedBucketOwner); err != nil {
-			return err
-		}
+	err := s.updateOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
 		b.Tags = tags
 		return nil
 	})
@@ -175,11 +172,8 @@ func (s *Service) PutBucketTagging(ctx context.Context, in *s3api.PutBucketTaggi
 }
 
 func (s *Service) GetBucketTagging(ctx context.Context, in *s3api.GetBucketTaggingInput) (*s3api.GetBucketTaggingOutput, error) {
-	b, err := s.viewBucket(ctx, deref(in.Bucket))
+	b, err := s.viewOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner)
 	if err != nil {
-		return nil, err
-	}
-	if err := checkExpectedOwner(b, in.ExpectedBucketOwner); err != nil {
 		return nil, err
 	}
 	if len(b.Tags) == 0 {
@@ -189,10 +183,7 @@ func (s *Service) GetBucketTagging(ctx context.Context, in *s3api.GetBucketTaggi
 }
 
 func (s *Service) DeleteBucketTagging(ctx context.Context, in *s3api.DeleteBucketTaggingInput) (*s3api.DeleteBucketTaggingOutput, error) {
-	err := s.updateBucket(ctx, deref(in.Bucket), func(b *bucketRecord) error {
-		if err := checkExpectedOwner(b, in.ExpectedBucketOwner); err != nil {
-			return err
-		}
+	err := s.updateOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
 		b.Tags = nil
 		return nil
 	})

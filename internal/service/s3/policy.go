@@ -443,7 +443,7 @@ func (s *Service) PutBucketPolicy(ctx context.Context, in *s3api.PutBucketPolicy
 	if err := json.Compact(&compact, []byte(strings.TrimSpace(doc))); err != nil {
 		return nil, malformedPolicy("Policies must be valid JSON and the first byte must be '{'")
 	}
-	err = s.updateConfig(ctx, name, in.ExpectedBucketOwner, func(b *bucketRecord) error {
+	err = s.updateOwnedBucket(ctx, name, in.ExpectedBucketOwner, func(b *bucketRecord) error {
 		if pab := publicAccessBlock(b); pab != nil && deref(pab.BlockPublicPolicy) && p.isPublic() {
 			return errAccessDenied.New("Access Denied")
 		}
@@ -457,7 +457,7 @@ func (s *Service) PutBucketPolicy(ctx context.Context, in *s3api.PutBucketPolicy
 }
 
 func (s *Service) GetBucketPolicy(ctx context.Context, in *s3api.GetBucketPolicyInput) (*s3api.GetBucketPolicyOutput, error) {
-	b, err := s.configBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner)
+	b, err := s.viewOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner)
 	if err != nil {
 		return nil, err
 	}
@@ -468,7 +468,7 @@ func (s *Service) GetBucketPolicy(ctx context.Context, in *s3api.GetBucketPolicy
 }
 
 func (s *Service) DeleteBucketPolicy(ctx context.Context, in *s3api.DeleteBucketPolicyInput) (*s3api.DeleteBucketPolicyOutput, error) {
-	err := s.updateConfig(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
+	err := s.updateOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
 		b.Policy = ""
 		return nil
 	})
@@ -479,7 +479,7 @@ func (s *Service) DeleteBucketPolicy(ctx context.Context, in *s3api.DeleteBucket
 }
 
 func (s *Service) GetBucketPolicyStatus(ctx context.Context, in *s3api.GetBucketPolicyStatusInput) (*s3api.GetBucketPolicyStatusOutput, error) {
-	b, err := s.configBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner)
+	b, err := s.viewOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner)
 	if err != nil {
 		return nil, err
 	}

@@ -242,6 +242,19 @@ func (s *Service) viewBucket(ctx context.Context, name string) (*bucketRecord, e
 	return b, err
 }
 
+// viewOwnedBucket is viewBucket for a request that may name the bucket's
+// expected owner (x-amz-expected-bucket-owner).
+func (s *Service) viewOwnedBucket(ctx context.Context, name string, expectedOwner *string) (*bucketRecord, error) {
+	b, err := s.viewBucket(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkExpectedOwner(b, expectedOwner); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
 // bucketExists returns NoSuchBucket for a missing bucket, without decoding
 // the bucket's record.
 func (s *Service) bucketExists(ctx context.Context, name string) error {
@@ -267,6 +280,17 @@ func (s *Service) updateBucket(ctx context.Context, name string, fn func(b *buck
 			return err
 		}
 		return putJSON(tx, tableBuckets, []byte(name), b)
+	})
+}
+
+// updateOwnedBucket is updateBucket for a request that may name the
+// bucket's expected owner.
+func (s *Service) updateOwnedBucket(ctx context.Context, name string, expectedOwner *string, fn func(b *bucketRecord) error) error {
+	return s.updateBucket(ctx, name, func(b *bucketRecord) error {
+		if err := checkExpectedOwner(b, expectedOwner); err != nil {
+			return err
+		}
+		return fn(b)
 	})
 }
 

@@ -21,10 +21,7 @@ func (s *Service) PutBucketVersioning(ctx context.Context, in *s3api.PutBucketVe
 	if c.MFADelete != nil && *c.MFADelete != "Enabled" && *c.MFADelete != "Disabled" {
 		return nil, malformedXML()
 	}
-	err := s.updateBucket(ctx, deref(in.Bucket), func(b *bucketRecord) error {
-		if err := checkExpectedOwner(b, in.ExpectedBucketOwner); err != nil {
-			return err
-		}
+	err := s.updateOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
 		if c.Status != nil {
 			if *c.Status == "Suspended" && b.ObjectLockEnabled {
 				return errInvalidBucketState.New("An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.")
@@ -43,11 +40,8 @@ func (s *Service) PutBucketVersioning(ctx context.Context, in *s3api.PutBucketVe
 }
 
 func (s *Service) GetBucketVersioning(ctx context.Context, in *s3api.GetBucketVersioningInput) (*s3api.GetBucketVersioningOutput, error) {
-	b, err := s.viewBucket(ctx, deref(in.Bucket))
+	b, err := s.viewOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner)
 	if err != nil {
-		return nil, err
-	}
-	if err := checkExpectedOwner(b, in.ExpectedBucketOwner); err != nil {
 		return nil, err
 	}
 	// A bucket that was never versioned answers an empty configuration.

@@ -85,7 +85,7 @@ func (s *Service) PutBucketWebsite(ctx context.Context, in *s3api.PutBucketWebsi
 	if err := validateWebsite(in.WebsiteConfiguration); err != nil {
 		return nil, err
 	}
-	err := s.updateConfig(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
+	err := s.updateOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
 		b.Website = in.WebsiteConfiguration
 		return nil
 	})
@@ -96,7 +96,7 @@ func (s *Service) PutBucketWebsite(ctx context.Context, in *s3api.PutBucketWebsi
 }
 
 func (s *Service) GetBucketWebsite(ctx context.Context, in *s3api.GetBucketWebsiteInput) (*s3api.GetBucketWebsiteOutput, error) {
-	b, err := s.configBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner)
+	b, err := s.viewOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner)
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +111,7 @@ func (s *Service) GetBucketWebsite(ctx context.Context, in *s3api.GetBucketWebsi
 }
 
 func (s *Service) DeleteBucketWebsite(ctx context.Context, in *s3api.DeleteBucketWebsiteInput) (*s3api.DeleteBucketWebsiteOutput, error) {
-	err := s.updateConfig(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
+	err := s.updateOwnedBucket(ctx, deref(in.Bucket), in.ExpectedBucketOwner, func(b *bucketRecord) error {
 		b.Website = nil
 		return nil
 	})
