@@ -381,7 +381,8 @@ func detectIPAddresses(text string) []span {
 	}
 	for _, m := range ipv6Candidate.FindAllStringIndex(text, -1) {
 		s := text[m[0]:m[1]]
-		if !strings.ContainsAny(s, "0123456789abcdefABCDEF") || m[0] > 0 && hexOrColon(text[m[0]-1]) || m[1] < len(text) && hexOrColon(text[m[1]]) {
+		// Inside a word ("std::map") it is not an address.
+		if !strings.ContainsAny(s, "0123456789abcdefABCDEF") || m[0] > 0 && addressByte(text[m[0]-1]) || m[1] < len(text) && addressByte(text[m[1]]) {
 			continue
 		}
 		if a, err := netip.ParseAddr(s); err == nil && a.Is6() {
@@ -391,8 +392,8 @@ func detectIPAddresses(text string) []span {
 	return sortSpans(out)
 }
 
-func hexOrColon(c byte) bool {
-	return c == ':' || c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+func addressByte(c byte) bool {
+	return c == ':' || c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 
 // Phone numbers: North American numbers (area code and exchange from 2 to

@@ -40,6 +40,7 @@ func TestDetectors(t *testing.T) {
 		{"IpAddress", "from 192.168.10.1, to 2001:db8::8a2e:370:7334", []string{"192.168.10.1", "2001:db8::8a2e:370:7334"}},
 		{"IpAddress", "version 1.2.3.4.5 and 300.1.1.1", nil},
 		{"IpAddress", "at 12:34:56", nil},
+		{"IpAddress", "use std::map and fe80::1%eth0.", []string{"fe80::1%eth0"}},
 
 		{"PhoneNumber-US", "phone: (206) 555-0100", []string{"(206) 555-0100"}},
 		{"PhoneNumber-US", "call +1 206 555 0100 now", []string{"+1 206 555 0100"}},
