@@ -49,11 +49,8 @@ func (s *Service) DeleteObjects(ctx context.Context, in *s3api.DeleteObjectsInpu
 	var released []segment
 	err := s.db.Update(ctx, func(tx storage.Tx) error {
 		out.Deleted, out.Errors, released = nil, nil, nil
-		b, err := s.bucket(tx, deref(in.Bucket))
+		b, err := s.ownedBucket(tx, deref(in.Bucket), in.ExpectedBucketOwner)
 		if err != nil {
-			return err
-		}
-		if err := checkExpectedOwner(b, in.ExpectedBucketOwner); err != nil {
 			return err
 		}
 		now := s.now()

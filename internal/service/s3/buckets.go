@@ -163,11 +163,8 @@ func (s *Service) DeleteBucket(ctx context.Context, in *s3api.DeleteBucketInput)
 	name := deref(in.Bucket)
 	var released []segment
 	err := s.db.Update(ctx, func(tx storage.Tx) error {
-		b, err := s.bucket(tx, name)
+		_, err := s.ownedBucket(tx, name, in.ExpectedBucketOwner)
 		if err != nil {
-			return err
-		}
-		if err := checkExpectedOwner(b, in.ExpectedBucketOwner); err != nil {
 			return err
 		}
 		empty := true

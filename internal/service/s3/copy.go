@@ -132,10 +132,7 @@ func (s *Service) loadCopySource(ctx context.Context, r copySourceRequest) (*cop
 	c := &copySourceObject{Source: src}
 	err = s.db.View(ctx, func(tx storage.Tx) error {
 		var err error
-		if c.Bucket, err = s.bucket(tx, src.Bucket); err != nil {
-			return err
-		}
-		if err := checkExpectedOwner(c.Bucket, r.ExpectedOwner); err != nil {
+		if c.Bucket, err = s.ownedBucket(tx, src.Bucket, r.ExpectedOwner); err != nil {
 			return err
 		}
 		cur, err := latest(tx, src.Bucket, src.Key)

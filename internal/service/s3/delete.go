@@ -63,10 +63,7 @@ func (s *Service) DeleteObject(ctx context.Context, in *s3api.DeleteObjectInput)
 	var b *bucketRecord
 	err := s.db.Update(ctx, func(tx storage.Tx) error {
 		var err error
-		if b, err = s.bucket(tx, bucketName); err != nil {
-			return err
-		}
-		if err := checkExpectedOwner(b, in.ExpectedBucketOwner); err != nil {
+		if b, err = s.ownedBucket(tx, bucketName, in.ExpectedBucketOwner); err != nil {
 			return err
 		}
 		if in.IfMatch != nil || in.IfMatchSize != nil || in.IfMatchLastModifiedTime != nil {

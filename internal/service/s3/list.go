@@ -247,10 +247,7 @@ func (s *Service) listBucket(ctx context.Context, name string, expectedOwner *st
 	var page listPage
 	err := s.db.View(ctx, func(tx storage.Tx) error {
 		var err error
-		if b, err = s.bucket(tx, name); err != nil {
-			return err
-		}
-		if err := checkExpectedOwner(b, expectedOwner); err != nil {
+		if b, err = s.ownedBucket(tx, name, expectedOwner); err != nil {
 			return err
 		}
 		q.bucket = name

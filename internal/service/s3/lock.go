@@ -138,11 +138,8 @@ func lockTarget(tx storage.Tx, b *bucketRecord, key string, versionID *string) (
 // it in place.
 func (s *Service) updateLockTarget(ctx context.Context, bucket, key string, versionID, expectedOwner *string, fn func(rec *objectRecord) error) error {
 	return s.db.Update(ctx, func(tx storage.Tx) error {
-		b, err := s.bucket(tx, bucket)
+		b, err := s.ownedBucket(tx, bucket, expectedOwner)
 		if err != nil {
-			return err
-		}
-		if err := checkExpectedOwner(b, expectedOwner); err != nil {
 			return err
 		}
 		rec, err := lockTarget(tx, b, key, versionID)
@@ -160,11 +157,8 @@ func (s *Service) updateLockTarget(ctx context.Context, bucket, key string, vers
 func (s *Service) viewLockTarget(ctx context.Context, bucket, key string, versionID, expectedOwner *string) (*objectRecord, error) {
 	var rec *objectRecord
 	err := s.db.View(ctx, func(tx storage.Tx) error {
-		b, err := s.bucket(tx, bucket)
+		b, err := s.ownedBucket(tx, bucket, expectedOwner)
 		if err != nil {
-			return err
-		}
-		if err := checkExpectedOwner(b, expectedOwner); err != nil {
 			return err
 		}
 		rec, err = lockTarget(tx, b, key, versionID)

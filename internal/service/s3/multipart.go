@@ -288,11 +288,8 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, in *s3api.CreateMul
 	var abortDate *time.Time
 	var abortRule *string
 	err = s.db.Update(ctx, func(tx storage.Tx) error {
-		b, err := s.bucket(tx, bucketName)
+		b, err := s.ownedBucket(tx, bucketName, in.ExpectedBucketOwner)
 		if err != nil {
-			return err
-		}
-		if err := checkExpectedOwner(b, in.ExpectedBucketOwner); err != nil {
 			return err
 		}
 		abortDate, abortRule = uploadAbortRule(b, up)
@@ -389,11 +386,8 @@ func (s *Service) openPartUpload(ctx context.Context, r partRequest) (int32, *up
 	}
 	var up *uploadRecord
 	err = s.db.View(ctx, func(tx storage.Tx) error {
-		b, err := s.bucket(tx, r.Bucket)
+		_, err := s.ownedBucket(tx, r.Bucket, r.ExpectedOwner)
 		if err != nil {
-			return err
-		}
-		if err := checkExpectedOwner(b, r.ExpectedOwner); err != nil {
 			return err
 		}
 		up, err = loadUpload(tx, r.Bucket, r.Key, r.UploadID)
@@ -558,11 +552,8 @@ func (s *Service) AbortMultipartUpload(ctx context.Context, in *s3api.AbortMulti
 	bucketName, key, uploadID := deref(in.Bucket), deref(in.Key), deref(in.UploadId)
 	var released []segment
 	err := s.db.Update(ctx, func(tx storage.Tx) error {
-		b, err := s.bucket(tx, bucketName)
+		_, err := s.ownedBucket(tx, bucketName, in.ExpectedBucketOwner)
 		if err != nil {
-			return err
-		}
-		if err := checkExpectedOwner(b, in.ExpectedBucketOwner); err != nil {
 			return err
 		}
 		up, err := loadUpload(tx, bucketName, key, uploadID)

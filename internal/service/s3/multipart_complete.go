@@ -234,10 +234,7 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in *s3api.Complet
 	var released []segment
 	err = s.db.Update(ctx, func(tx storage.Tx) error {
 		var err error
-		if b, err = s.bucket(tx, bucketName); err != nil {
-			return err
-		}
-		if err := checkExpectedOwner(b, in.ExpectedBucketOwner); err != nil {
+		if b, err = s.ownedBucket(tx, bucketName, in.ExpectedBucketOwner); err != nil {
 			return err
 		}
 		up, err := loadUpload(tx, bucketName, key, uploadID)

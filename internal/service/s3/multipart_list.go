@@ -38,10 +38,7 @@ func (s *Service) ListParts(ctx context.Context, in *s3api.ListPartsInput) (*s3a
 	var b *bucketRecord
 	err = s.db.View(ctx, func(tx storage.Tx) error {
 		var err error
-		if b, err = s.bucket(tx, bucketName); err != nil {
-			return err
-		}
-		if err := checkExpectedOwner(b, in.ExpectedBucketOwner); err != nil {
+		if b, err = s.ownedBucket(tx, bucketName, in.ExpectedBucketOwner); err != nil {
 			return err
 		}
 		if up, err = loadUpload(tx, bucketName, key, uploadID); err != nil {
@@ -199,11 +196,8 @@ func (s *Service) ListMultipartUploads(ctx context.Context, in *s3api.ListMultip
 	}
 	var l *uploadListing
 	err = s.db.View(ctx, func(tx storage.Tx) error {
-		b, err := s.bucket(tx, bucketName)
+		_, err := s.ownedBucket(tx, bucketName, in.ExpectedBucketOwner)
 		if err != nil {
-			return err
-		}
-		if err := checkExpectedOwner(b, in.ExpectedBucketOwner); err != nil {
 			return err
 		}
 		l, err = listUploads(tx, bucketName, prefix, delimiter, keyMarker, uploadIDMarker, max)

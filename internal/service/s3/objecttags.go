@@ -53,10 +53,7 @@ func (s *Service) updateObject(ctx context.Context, bucketName, key string, vers
 	var rec *objectRecord
 	err := s.db.Update(ctx, func(tx storage.Tx) error {
 		var err error
-		if b, err = s.bucket(tx, bucketName); err != nil {
-			return err
-		}
-		if err := checkExpectedOwner(b, expectedOwner); err != nil {
+		if b, err = s.ownedBucket(tx, bucketName, expectedOwner); err != nil {
 			return err
 		}
 		if rec, err = objectTarget(tx, bucketName, key, versionID, method); err != nil {
@@ -76,10 +73,7 @@ func (s *Service) viewObject(ctx context.Context, bucketName, key string, versio
 	var rec *objectRecord
 	err := s.db.View(ctx, func(tx storage.Tx) error {
 		var err error
-		if b, err = s.bucket(tx, bucketName); err != nil {
-			return err
-		}
-		if err := checkExpectedOwner(b, expectedOwner); err != nil {
+		if b, err = s.ownedBucket(tx, bucketName, expectedOwner); err != nil {
 			return err
 		}
 		rec, err = objectTarget(tx, bucketName, key, versionID, "GET")

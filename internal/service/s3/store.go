@@ -231,6 +231,19 @@ func (s *Service) bucket(tx storage.Tx, name string) (*bucketRecord, error) {
 	return s.buckets.record(name, raw)
 }
 
+// ownedBucket is bucket for a request that may name the bucket's expected
+// owner (x-amz-expected-bucket-owner).
+func (s *Service) ownedBucket(tx storage.Tx, name string, expectedOwner *string) (*bucketRecord, error) {
+	b, err := s.bucket(tx, name)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkExpectedOwner(b, expectedOwner); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
 // viewBucket loads a bucket outside of any other transaction.
 func (s *Service) viewBucket(ctx context.Context, name string) (*bucketRecord, error) {
 	var b *bucketRecord
