@@ -96,7 +96,13 @@ func TestBackupAndRestore(t *testing.T) {
 
 	_, err = restoreFrom(s, arn, "OrdersCopy")
 	wantErr(t, err, "TableAlreadyExistsException", "Table already exists: OrdersCopy")
-	_, err = restoreFrom(s, arn[:len(arn)-1]+"0", "Other")
+	// Another backup of the table: the ARN with its last character changed
+	// (to "0", or "1" when it is "0" already).
+	other := arn[:len(arn)-1] + "0"
+	if other == arn {
+		other = arn[:len(arn)-1] + "1"
+	}
+	_, err = restoreFrom(s, other, "Other")
 	wantErr(t, err, "BackupNotFoundException", "Backup not found: ")
 
 	// Backups outlive their table.
