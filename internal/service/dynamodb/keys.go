@@ -101,6 +101,16 @@ var errKeySchema = "The provided key element does not match the schema"
 // normalized the values (attr.NormalizeItem), so that 1 and 1.0 address
 // one item.
 func (t *tableMeta) checkKeyArg(key attr.Item) error {
+	if err := t.checkKeyShape(key); err != nil {
+		return err
+	}
+	return t.checkKeyValues(key)
+}
+
+// checkKeyShape is the part of checkKeyArg that a transaction reports as
+// a cancellation reason: the key's attributes and their types, not their
+// values.
+func (t *tableMeta) checkKeyShape(key attr.Item) error {
 	want := 1
 	if t.Key.hasRange() {
 		want = 2
@@ -114,11 +124,20 @@ func (t *tableMeta) checkKeyArg(key attr.Item) error {
 			return validation(errKeySchema)
 		}
 	}
-	return t.checkKeyValues(key)
+	return nil
 }
 
 // checkItemKey validates the key attributes of a whole item (PutItem).
 func (t *tableMeta) checkItemKey(item attr.Item) error {
+	if err := t.checkItemKeyTypes(item); err != nil {
+		return err
+	}
+	return t.checkKeyValues(item)
+}
+
+// checkItemKeyTypes is the part of checkItemKey that a transaction reports
+// as a cancellation reason: every key attribute present, of its type.
+func (t *tableMeta) checkItemKeyTypes(item attr.Item) error {
 	for _, ka := range []keyAttr{t.Key.Hash, t.Key.Range} {
 		if ka.Name == "" {
 			continue
@@ -131,7 +150,7 @@ func (t *tableMeta) checkItemKey(item attr.Item) error {
 			return validationf("One or more parameter values were invalid: Type mismatch for key %s expected: %s actual: %s", ka.Name, ka.Type, got)
 		}
 	}
-	return t.checkKeyValues(item)
+	return nil
 }
 
 // checkKeyValues applies the value rules of key attributes (no empty
@@ -154,11 +173,26 @@ func (t *tableMeta) checkKeyValues(item attr.Item) error {
 	return nil
 }
 
+// indexKeyFaults selects what checkIndexKeysFor looks for: a
+// transaction cancels on a value of the wrong type but refuses an empty
+// one outright.
+type indexKeyFaults int
+
+const (
+	indexKeyTypes indexKeyFaults = 1 << iota // a value not of the key's type
+	indexKeyEmpty                            // an empty string or binary
+)
+
 // checkIndexKeys validates the index key attributes an item carries: an
 // attribute that keys an index must have that key's type and must not be
 // empty. An item without the attribute is simply not in that index.
 // viaUpdate selects the wording DynamoDB uses for UpdateItem.
 func (t *tableMeta) checkIndexKeys(item attr.Item, viaUpdate bool) error {
+	return t.checkIndexKeysFor(item, viaUpdate, indexKeyTypes|indexKeyEmpty)
+}
+
+// checkIndexKeysFor is checkIndexKeys for the faults selected.
+func (t *tableMeta) checkIndexKeysFor(item attr.Item, viaUpdate bool, faults indexKeyFaults) error {
 	if len(t.LSIs) == 0 && len(t.GSIs) == 0 {
 		return nil
 	}
@@ -175,6 +209,9 @@ func (t *tableMeta) checkIndexKeys(item attr.Item, viaUpdate bool) error {
 				continue
 			}
 			if got := attr.TypeOf(&v).String(); got != ka.Type {
+				if faults&indexKeyTypes == 0 {
+					continue
+				}
 				return validationf("One or more parameter values were invalid: Type mismatch for Index Key %s Expected: %s Actual: %s IndexName: %s", ka.Name, ka.Type, got, ix.Name)
 			}
 			kind := ""
@@ -184,11 +221,13 @@ func (t *tableMeta) checkIndexKeys(item attr.Item, viaUpdate bool) error {
 			case v.B != nil && len(v.B) == 0:
 				kind = "binary"
 			}
-			if kind == "" {
+			if kind == "" || faults&indexKeyEmpty == 0 {
 				continue
 			}
 			if viaUpdate {
-				return validationf("One or more parameter values are not valid. The update expression attempted to update a secondary index key to a value that is not supported. The AttributeValue for a key attribute cannot contain an empty %s value. IndexName: %s, IndexKey: %s", kind, ix.Name, ka.Name)
+				// The update expression's wording names neither the index
+				// nor the key.
+				return validationf("One or more parameter values are not valid. The update expression attempted to update a secondary index key to a value that is not supported. The AttributeValue for a key attribute cannot contain an empty %s value.", kind)
 			}
 			return validationf("One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty %s value. IndexName: %s, IndexKey: %s", kind, ix.Name, ka.Name)
 		}

@@ -144,11 +144,16 @@ type boundAction struct {
 	itemID []byte
 	old    *storedItem
 	next   *storedItem // what the action writes; nil deletes
+	// fault, when set, cancels the transaction: a key that does not fit
+	// the table's schema, which DynamoDB finds while the transaction runs.
+	fault *dynamodbapi.CancellationReason
 }
 
 // bindActions resolves the actions' tables and keys and refuses two
-// actions on one item. Its errors are the request's own (not
-// cancellation reasons).
+// actions on one item. Its errors are the request's own (a missing table,
+// an empty key value, a duplicate target); a key attribute missing or of
+// the wrong type is a cancellation reason instead (boundAction.fault), as
+// DynamoDB reports it.
 func (s *Service) bindActions(tx storage.Tx, info *request.Info, actions []*txAction) ([]boundAction, error) {
 	tables := make(map[string]*tableMeta, 4)
 	out := make([]boundAction, len(actions))
@@ -162,17 +167,24 @@ func (s *Service) bindActions(tx storage.Tx, info *request.Info, actions []*txAc
 			}
 			tables[a.table] = t
 		}
-		switch a.kind {
-		case actPut:
-			if err := t.checkItemKey(a.key); err != nil {
+		out[i] = boundAction{txAction: a, t: t}
+		var shape error
+		if a.kind == actPut {
+			shape = t.checkItemKeyTypes(a.key)
+		} else {
+			shape = t.checkKeyShape(a.key)
+		}
+		if shape == nil {
+			if err := t.checkKeyValues(a.key); err != nil {
 				return nil, err
 			}
-			if err := t.checkIndexKeys(a.key, false); err != nil {
+		}
+		if a.kind == actPut {
+			if err := t.checkIndexKeysFor(a.key, false, indexKeyEmpty); err != nil {
 				return nil, err
 			}
-		default:
-			if err := t.checkKeyArg(a.key); err != nil {
-				return nil, err
+			if shape == nil {
+				shape = t.checkIndexKeysFor(a.key, false, indexKeyTypes)
 			}
 		}
 		if a.upd != nil {
@@ -182,6 +194,14 @@ func (s *Service) bindActions(tx storage.Tx, info *request.Info, actions []*txAc
 				}
 			}
 		}
+		if shape != nil {
+			r, err := validationReason(shape)
+			if err != nil {
+				return nil, err
+			}
+			out[i].fault = r
+			continue
+		}
 		k, err := t.itemKeyOf(a.key)
 		if err != nil {
 			return nil, err
@@ -190,7 +210,7 @@ func (s *Service) bindActions(tx storage.Tx, info *request.Info, actions []*txAc
 			return nil, validation("Transaction request cannot include multiple operations on one item")
 		}
 		seen[string(k)] = struct{}{}
-		out[i] = boundAction{txAction: a, t: t, itemID: k}
+		out[i].itemID = k
 	}
 	return out, nil
 }
@@ -242,7 +262,12 @@ func (b *boundAction) evaluate(tx storage.Tx) (*dynamodbapi.CancellationReason, 
 		if err := checkItemSize(b.next, "Item size to update has exceeded the maximum allowed size"); err != nil {
 			return validationReason(err)
 		}
-		if err := b.t.checkIndexKeys(item, true); err != nil {
+		// An empty index key value is the request's error, a value of the
+		// wrong type a cancellation reason.
+		if err := b.t.checkIndexKeysFor(item, true, indexKeyEmpty); err != nil {
+			return nil, err
+		}
+		if err := b.t.checkIndexKeysFor(item, true, indexKeyTypes); err != nil {
 			return validationReason(err)
 		}
 	}
@@ -316,9 +341,11 @@ func (s *Service) TransactWriteItems(ctx context.Context, in *dynamodbapi.Transa
 		reasons := make([]dynamodbapi.CancellationReason, len(bound))
 		failed := false
 		for i := range bound {
-			r, err := bound[i].evaluate(w.tx)
-			if err != nil {
-				return err
+			r := bound[i].fault
+			if r == nil {
+				if r, err = bound[i].evaluate(w.tx); err != nil {
+					return err
+				}
 			}
 			reasons[i] = reasonNone
 			if r != nil {
@@ -380,6 +407,9 @@ func (s *Service) replayTransaction(tx storage.Tx, info *request.Info, in *dynam
 	}
 	costs := newCostsByTable()
 	for _, b := range bound {
+		if b.fault != nil {
+			continue // not the request that succeeded: it cannot be replayed
+		}
 		it, err := peekItem(tx, b.itemID)
 		if err != nil {
 			return err
@@ -487,6 +517,9 @@ func (s *Service) TransactGetItems(ctx context.Context, in *dynamodbapi.Transact
 		tables := map[string]*tableMeta{}
 		keys := make([][]byte, len(gets))
 		seen := make(map[string]struct{}, len(gets))
+		// A key that does not match its table's schema cancels the
+		// transaction, after the request's own errors.
+		var reasons []dynamodbapi.CancellationReason
 		for i, g := range gets {
 			t := tables[g.table]
 			if t == nil {
@@ -496,7 +529,21 @@ func (s *Service) TransactGetItems(ctx context.Context, in *dynamodbapi.Transact
 				}
 				tables[g.table] = t
 			}
-			if err := t.checkKeyArg(g.key); err != nil {
+			if err := t.checkKeyShape(g.key); err != nil {
+				r, err := validationReason(err)
+				if err != nil {
+					return err
+				}
+				if reasons == nil {
+					reasons = make([]dynamodbapi.CancellationReason, len(gets))
+					for j := range reasons {
+						reasons[j] = reasonNone
+					}
+				}
+				reasons[i] = *r
+				continue
+			}
+			if err := t.checkKeyValues(g.key); err != nil {
 				return err
 			}
 			k, err := t.itemKeyOf(g.key)
@@ -508,6 +555,9 @@ func (s *Service) TransactGetItems(ctx context.Context, in *dynamodbapi.Transact
 			}
 			seen[string(k)] = struct{}{}
 			keys[i] = k
+		}
+		if reasons != nil {
+			return errTransactionCanceled(reasons)
 		}
 		costs := newCostsByTable()
 		for i, g := range gets {
