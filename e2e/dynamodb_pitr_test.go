@@ -46,11 +46,20 @@ func (c *pitrClock) set(t time.Time) {
 // through the same gateway and codec as Nimbus.
 func pitrCloud(t *testing.T, clock *pitrClock) (*dynamodb.Client, *ddbsvc.Service) {
 	t.Helper()
+	return ddbAlone(t, ddbsvc.Deps{Now: clock.now})
+}
+
+// ddbAlone serves DynamoDB alone on 127.0.0.1, on an ephemeral store,
+// with the given dependencies (the store aside), through the same gateway
+// and codec as Nimbus: for settings nimbus.Start does not offer.
+func ddbAlone(t *testing.T, deps ddbsvc.Deps) (*dynamodb.Client, *ddbsvc.Service) {
+	t.Helper()
 	db, err := engine.Open(storage.Options{Ephemeral: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := ddbsvc.New(ddbsvc.Deps{Store: db, Now: clock.now})
+	deps.Store = db
+	svc := ddbsvc.New(deps)
 	svc.Start()
 	gw := gateway.New(gateway.Config{
 		Services: []gateway.Service{{Model: dynamodbapi.Service, Handlers: dynamodbapi.Handlers(svc)}},
