@@ -306,7 +306,12 @@ func (s *Service) batchWrite(w *itemWriter, info *request.Info, in *dynamodbapi.
 	for i, bw := range writes {
 		t := metas[bw.table]
 		if bw.put != nil {
-			if err := t.checkItemKey(bw.key); err != nil {
+			// Unlike PutItem's, a batch put's key attributes missing or of
+			// the wrong type get the words of a Key parameter's.
+			if t.checkItemKeyTypes(bw.key) != nil {
+				return validation(errKeySchema)
+			}
+			if err := t.checkKeyValues(bw.key); err != nil {
 				return err
 			}
 			if err := t.checkIndexKeys(bw.key, false); err != nil {
