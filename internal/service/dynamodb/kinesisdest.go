@@ -84,6 +84,25 @@ func (s *Service) kinesisDests(ctx context.Context, tx storage.Tx, name string) 
 	return t, &m, nil
 }
 
+// changeKinesisDests runs change on the destinations of the table name in
+// one transaction and saves them when change succeeds; it returns the
+// table's name.
+func (s *Service) changeKinesisDests(ctx context.Context, name string, change func(t *tableMeta, m *kinesisMeta) error) (string, error) {
+	var table string
+	err := s.db.Update(ctx, func(tx storage.Tx) error {
+		t, m, err := s.kinesisDests(ctx, tx, name)
+		if err != nil {
+			return err
+		}
+		table = t.Name
+		if err := change(t, m); err != nil {
+			return err
+		}
+		return saveExtra(tx, tableKinesis, extrasPrefix(t), m)
+	})
+	return table, err
+}
+
 // streamFailure is why DynamoDB cannot stream table t to the stream arn
 // names, as DescribeKinesisStreamingDestination words it when no such
 // stream is usable.
@@ -114,13 +133,7 @@ func streamFailure(t *tableMeta, arn string) string {
 // data stream.
 func (s *Service) EnableKinesisStreamingDestination(ctx context.Context, in *dynamodbapi.EnableKinesisStreamingDestinationInput) (*dynamodbapi.EnableKinesisStreamingDestinationOutput, error) {
 	arn := deref(in.StreamArn)
-	var table string
-	err := s.db.Update(ctx, func(tx storage.Tx) error {
-		t, m, err := s.kinesisDests(ctx, tx, deref(in.TableName))
-		if err != nil {
-			return err
-		}
-		table = t.Name
+	table, err := s.changeKinesisDests(ctx, deref(in.TableName), func(t *tableMeta, m *kinesisMeta) error {
 		for i := range m.Dests {
 			if m.Dests[i].live() {
 				return errKinesisState("EnableKinesisStreamingDestination must be DISABLED or ENABLE_FAILED to perform ENABLE operation.")
@@ -138,7 +151,7 @@ func (s *Service) EnableKinesisStreamingDestination(ctx context.Context, in *dyn
 			}
 		}
 		m.Dests = dests
-		return saveExtra(tx, tableKinesis, extrasPrefix(t), m)
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -157,19 +170,13 @@ func (s *Service) EnableKinesisStreamingDestination(ctx context.Context, in *dyn
 // data stream; only an ACTIVE destination can be disabled.
 func (s *Service) DisableKinesisStreamingDestination(ctx context.Context, in *dynamodbapi.DisableKinesisStreamingDestinationInput) (*dynamodbapi.DisableKinesisStreamingDestinationOutput, error) {
 	arn := deref(in.StreamArn)
-	var table string
-	err := s.db.Update(ctx, func(tx storage.Tx) error {
-		t, m, err := s.kinesisDests(ctx, tx, deref(in.TableName))
-		if err != nil {
-			return err
-		}
-		table = t.Name
+	table, err := s.changeKinesisDests(ctx, deref(in.TableName), func(_ *tableMeta, m *kinesisMeta) error {
 		d := m.find(arn)
 		if d == nil || d.Status != destActive {
 			return errKinesisState("KinesisStreamingDestination must be ACTIVE to perform DISABLE operation.")
 		}
 		d.Status, d.Precision = destDisabled, ""
-		return saveExtra(tx, tableKinesis, extrasPrefix(t), m)
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -184,13 +191,7 @@ func (s *Service) DisableKinesisStreamingDestination(ctx context.Context, in *dy
 func (s *Service) UpdateKinesisStreamingDestination(ctx context.Context, in *dynamodbapi.UpdateKinesisStreamingDestinationInput) (*dynamodbapi.UpdateKinesisStreamingDestinationOutput, error) {
 	arn := deref(in.StreamArn)
 	conf := in.UpdateKinesisStreamingConfiguration
-	var table string
-	err := s.db.Update(ctx, func(tx storage.Tx) error {
-		t, m, err := s.kinesisDests(ctx, tx, deref(in.TableName))
-		if err != nil {
-			return err
-		}
-		table = t.Name
+	table, err := s.changeKinesisDests(ctx, deref(in.TableName), func(t *tableMeta, m *kinesisMeta) error {
 		if conf == nil || conf.ApproximateCreationDateTimePrecision == nil {
 			return validation("Streaming destination cannot be updated with given parameters: UpdateKinesisStreamingConfiguration cannot be null or contain only null values")
 		}
@@ -209,7 +210,7 @@ func (s *Service) UpdateKinesisStreamingDestination(ctx context.Context, in *dyn
 			return validation("Invalid Request: Precision is already set to the desired value of " + want + " for tableId: " + t.UUID + ", kdsArn: " + arn)
 		}
 		d.Precision = want
-		return saveExtra(tx, tableKinesis, extrasPrefix(t), m)
+		return nil
 	})
 	if err != nil {
 		return nil, err
