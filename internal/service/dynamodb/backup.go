@@ -113,6 +113,21 @@ func (b *snapshot) commit() (string, error) {
 
 func (b *snapshot) abort() { _ = b.bw.Abort() }
 
+// finish ends a snapshot whose values were written with scanErr as the
+// error of the scan that wrote them: it commits the blob and returns its
+// id, or abandons it if the scan or a write failed.
+func (b *snapshot) finish(scanErr error) (string, error) {
+	err := scanErr
+	if err == nil {
+		err = b.err
+	}
+	if err != nil {
+		b.abort()
+		return "", err
+	}
+	return b.commit()
+}
+
 // snapshotItems writes the items of t, as tx sees them, to a new blob.
 func (s *Service) snapshotItems(tx storage.Tx, t *tableMeta) (string, error) {
 	snap, err := s.newSnapshot()
@@ -122,14 +137,7 @@ func (s *Service) snapshotItems(tx storage.Tx, t *tableMeta) (string, error) {
 	err = tx.Scan(itemsTable(t.ID), storage.Range{Prefix: appendUint64(nil, t.ID)}, func(_, v []byte) bool {
 		return snap.add(v) == nil
 	})
-	if err == nil {
-		err = snap.err
-	}
-	if err != nil {
-		snap.abort()
-		return "", err
-	}
-	return snap.commit()
+	return snap.finish(err)
 }
 
 // readSnapshot calls fn with each stored value of a snapshot blob, in

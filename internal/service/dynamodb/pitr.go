@@ -163,14 +163,7 @@ func (s *Service) snapshotAt(tx storage.Tx, t *tableMeta, at time.Time) (string,
 		}
 		err = snap.add(changes[k])
 	}
-	if err == nil {
-		err = snap.err
-	}
-	if err != nil {
-		snap.abort()
-		return "", err
-	}
-	return snap.commit()
+	return snap.finish(err)
 }
 
 // trimHistories deletes the history older than the recovery period of
