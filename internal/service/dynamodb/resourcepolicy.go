@@ -133,21 +133,31 @@ func (s *Service) resolvePolicyTarget(tx storage.Tx, info *request.Info, arn str
 	return g, nil
 }
 
+// targetPolicy finds the table or stream of a ResourceArn and reads its
+// policy record (nil when it has none).
+func (s *Service) targetPolicy(tx storage.Tx, info *request.Info, arn string) (policyTarget, *policyMeta, error) {
+	g, err := s.resolvePolicyTarget(tx, info, arn)
+	if err != nil {
+		return policyTarget{}, nil, err
+	}
+	cur, err := g.current(tx)
+	if err != nil {
+		return policyTarget{}, nil, err
+	}
+	return g, cur, nil
+}
+
 // PutResourcePolicy attaches a policy to a table or a stream, replacing
 // the one it had.
 func (s *Service) PutResourcePolicy(ctx context.Context, in *dynamodbapi.PutResourcePolicyInput) (*dynamodbapi.PutResourcePolicyOutput, error) {
 	info := request.FromContext(ctx)
 	var rev string
 	err := s.db.Update(ctx, func(tx storage.Tx) error {
-		g, err := s.resolvePolicyTarget(tx, info, deref(in.ResourceArn))
+		g, cur, err := s.targetPolicy(tx, info, deref(in.ResourceArn))
 		if err != nil {
 			return err
 		}
 		doc, err := parsePolicy(deref(in.Policy), deref(in.ConfirmRemoveSelfResourceAccess))
-		if err != nil {
-			return err
-		}
-		cur, err := g.current(tx)
 		if err != nil {
 			return err
 		}
@@ -174,11 +184,7 @@ func (s *Service) GetResourcePolicy(ctx context.Context, in *dynamodbapi.GetReso
 	info := request.FromContext(ctx)
 	var out *dynamodbapi.GetResourcePolicyOutput
 	err := s.db.View(ctx, func(tx storage.Tx) error {
-		g, err := s.resolvePolicyTarget(tx, info, deref(in.ResourceArn))
-		if err != nil {
-			return err
-		}
-		cur, err := g.current(tx)
+		g, cur, err := s.targetPolicy(tx, info, deref(in.ResourceArn))
 		if err != nil {
 			return err
 		}
@@ -200,11 +206,7 @@ func (s *Service) DeleteResourcePolicy(ctx context.Context, in *dynamodbapi.Dele
 	info := request.FromContext(ctx)
 	out := &dynamodbapi.DeleteResourcePolicyOutput{}
 	err := s.db.Update(ctx, func(tx storage.Tx) error {
-		g, err := s.resolvePolicyTarget(tx, info, deref(in.ResourceArn))
-		if err != nil {
-			return err
-		}
-		cur, err := g.current(tx)
+		g, cur, err := s.targetPolicy(tx, info, deref(in.ResourceArn))
 		if err != nil {
 			return err
 		}
