@@ -94,16 +94,9 @@ type publishedText struct {
 // it returns the error of each refused publication (nil where none). A
 // topic that cannot be read is left for the transaction to report.
 func (s *Service) protectBeforePublish(ctx context.Context, topic string, pubs []*publication) []error {
-	f, _ := s.cache.get(topic)
-	if f == nil {
-		err := s.db.View(ctx, func(tx storage.Tx) error {
-			var err error
-			f, err = s.fanoutIn(tx, topic)
-			return err
-		})
-		if err != nil {
-			return make([]error, len(pubs))
-		}
+	f, err := s.fanoutOutsideTx(ctx, topic)
+	if err != nil {
+		return make([]error, len(pubs))
 	}
 	errs := make([]error, len(pubs))
 	for i, pub := range pubs {

@@ -343,6 +343,22 @@ type liveSub struct {
 	rate   int                // HTTP/S maxReceivesPerSecond; 0 is no limit
 }
 
+// fanoutOutsideTx returns the topic's compiled fan-out, from the cache
+// or from a read transaction of its own, for work done before a
+// publish's transaction.
+func (s *Service) fanoutOutsideTx(ctx context.Context, topic string) (*fanout, error) {
+	if f, _ := s.cache.get(topic); f != nil {
+		return f, nil
+	}
+	var f *fanout
+	err := s.db.View(ctx, func(tx storage.Tx) error {
+		var err error
+		f, err = s.fanoutIn(tx, topic)
+		return err
+	})
+	return f, err
+}
+
 // fanoutIn returns the topic's compiled fan-out, from the cache or from
 // tx.
 func (s *Service) fanoutIn(tx storage.Tx, topic string) (*fanout, error) {
@@ -580,16 +596,9 @@ func (s *Service) signedNotification(sg *signer, t *topicRecord, pub *publicatio
 // hold the store's write lock. The fan-out it looks at may change before
 // the transaction; notification then signs what presign did not.
 func (s *Service) presign(ctx context.Context, topic string, pubs []*publication, endpoint string) {
-	f, _ := s.cache.get(topic)
-	if f == nil {
-		err := s.db.View(ctx, func(tx storage.Tx) error {
-			var err error
-			f, err = s.fanoutIn(tx, topic)
-			return err
-		})
-		if err != nil {
-			return // the transaction reports it
-		}
+	f, err := s.fanoutOutsideTx(ctx, topic)
+	if err != nil {
+		return // the transaction reports it
 	}
 	var sg *signer
 	for _, pub := range pubs {
