@@ -113,22 +113,13 @@ func (s *Service) serveOutbox(w http.ResponseWriter, r *http.Request) {
 	var keys [][]byte
 	collect := func(tx storage.Tx) error {
 		msgs, keys = msgs[:0], keys[:0]
-		var derr error
-		err := tx.Scan(tableOutbox, storage.Range{}, func(k, v []byte) bool {
-			var m outboxMessage
-			if derr = json.Unmarshal(v, &m); derr != nil {
-				return false
-			}
-			if match(&m) {
-				msgs = append(msgs, &m)
+		return scanJSON(tx, tableOutbox, storage.Range{}, func(k []byte, m *outboxMessage) bool {
+			if match(m) {
+				msgs = append(msgs, m)
 				keys = append(keys, append([]byte(nil), k...))
 			}
 			return true
 		})
-		if err == nil {
-			err = derr
-		}
-		return err
 	}
 	var err error
 	switch r.Method {

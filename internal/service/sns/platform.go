@@ -274,15 +274,10 @@ func (s *Service) ListPlatformApplications(ctx context.Context, in *snsapi.ListP
 		return nil, err
 	}
 	out := &snsapi.ListPlatformApplicationsOutput{PlatformApplications: []snsapi.PlatformApplication{}}
-	var derr error
 	err = s.db.View(ctx, func(tx storage.Tx) error {
-		return tx.Scan(tableApps, storage.Range{Prefix: []byte(prefix), After: after}, func(k, v []byte) bool {
+		return scanJSON(tx, tableApps, storage.Range{Prefix: []byte(prefix), After: after}, func(_ []byte, a *appRecord) bool {
 			if len(out.PlatformApplications) == pageSize {
 				out.NextToken = ptr(encodeToken(out.PlatformApplications[pageSize-1].PlatformApplicationArn))
-				return false
-			}
-			var a appRecord
-			if derr = json.Unmarshal(v, &a); derr != nil {
 				return false
 			}
 			out.PlatformApplications = append(out.PlatformApplications,
@@ -290,9 +285,6 @@ func (s *Service) ListPlatformApplications(ctx context.Context, in *snsapi.ListP
 			return true
 		})
 	})
-	if err == nil {
-		err = derr
-	}
 	if err != nil {
 		return nil, err
 	}
@@ -333,21 +325,13 @@ func endpointPrefix(p platformARN) string {
 // after the key after.
 func appEndpoints(tx storage.Tx, p platformARN, after []byte, limit int) ([]*endpointRecord, error) {
 	var out []*endpointRecord
-	var derr error
-	err := tx.Scan(tableEndpoints, storage.Range{Prefix: []byte(endpointPrefix(p)), After: after}, func(_, v []byte) bool {
-		if len(out) == limit {
-			return false
-		}
-		var e endpointRecord
-		if derr = json.Unmarshal(v, &e); derr != nil {
-			return false
-		}
-		out = append(out, &e)
-		return true
-	})
-	if err == nil {
-		err = derr
+	if limit == 0 {
+		return out, nil
 	}
+	err := scanJSON(tx, tableEndpoints, storage.Range{Prefix: []byte(endpointPrefix(p)), After: after}, func(_ []byte, e *endpointRecord) bool {
+		out = append(out, e)
+		return len(out) != limit
+	})
 	return out, err
 }
 

@@ -3,7 +3,6 @@ package sns
 import (
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/big"
@@ -334,15 +333,10 @@ func (s *Service) ListSMSSandboxPhoneNumbers(ctx context.Context, in *snsapi.Lis
 	}
 	out := &snsapi.ListSMSSandboxPhoneNumbersOutput{PhoneNumbers: []snsapi.SMSSandboxPhoneNumber{}}
 	var last string
-	var derr error
 	err = s.db.View(ctx, func(tx storage.Tx) error {
-		return tx.Scan(tableSandbox, storage.Range{Prefix: []byte(prefix), After: after}, func(k, v []byte) bool {
+		return scanJSON(tx, tableSandbox, storage.Range{Prefix: []byte(prefix), After: after}, func(k []byte, rec *sandboxRecord) bool {
 			if len(out.PhoneNumbers) == limit {
 				out.NextToken = ptr(encodeToken(&last))
-				return false
-			}
-			var rec sandboxRecord
-			if derr = json.Unmarshal(v, &rec); derr != nil {
 				return false
 			}
 			last = string(k)
@@ -350,9 +344,6 @@ func (s *Service) ListSMSSandboxPhoneNumbers(ctx context.Context, in *snsapi.Lis
 			return true
 		})
 	})
-	if err == nil {
-		err = derr
-	}
 	if err != nil {
 		return nil, err
 	}

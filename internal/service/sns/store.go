@@ -112,6 +112,24 @@ func getJSON(tx storage.Tx, table, key string, v any) error {
 	return nil
 }
 
+// scanJSON calls fn with each record of table in r, decoded as a T, until
+// fn returns false; a record that does not decode ends the scan with its
+// error.
+func scanJSON[T any](tx storage.Tx, table string, r storage.Range, fn func(k []byte, rec *T) bool) error {
+	var derr error
+	err := tx.Scan(table, r, func(k, v []byte) bool {
+		var rec T
+		if derr = json.Unmarshal(v, &rec); derr != nil {
+			return false
+		}
+		return fn(k, &rec)
+	})
+	if err == nil {
+		err = derr
+	}
+	return err
+}
+
 func putJSON(tx storage.Tx, table, key string, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -146,18 +164,10 @@ func loadSub(tx storage.Tx, arn string) (*subRecord, error) {
 // topicSubs lists the subscriptions of a topic in ARN order.
 func topicSubs(tx storage.Tx, topic string) ([]*subRecord, error) {
 	var out []*subRecord
-	var derr error
-	err := tx.Scan(tableSubs, storage.Range{Prefix: []byte(topic + ":")}, func(k, v []byte) bool {
-		var sr subRecord
-		if derr = json.Unmarshal(v, &sr); derr != nil {
-			return false
-		}
-		out = append(out, &sr)
+	err := scanJSON(tx, tableSubs, storage.Range{Prefix: []byte(topic + ":")}, func(_ []byte, sr *subRecord) bool {
+		out = append(out, sr)
 		return true
 	})
-	if err == nil {
-		err = derr
-	}
 	return out, err
 }
 

@@ -479,24 +479,15 @@ func (s *Service) listSubs(ctx context.Context, prefix string, token *string, ch
 				return err
 			}
 		}
-		var derr error
-		err := tx.Scan(tableSubs, storage.Range{Prefix: []byte(prefix), After: after}, func(k, v []byte) bool {
+		return scanJSON(tx, tableSubs, storage.Range{Prefix: []byte(prefix), After: after}, func(k []byte, sub *subRecord) bool {
 			if len(subs) == pageSize {
 				next = ptr(encodeToken(last))
 				return false
 			}
-			var sub subRecord
-			if derr = json.Unmarshal(v, &sub); derr != nil {
-				return false
-			}
-			subs = append(subs, listingEntry(&sub))
+			subs = append(subs, listingEntry(sub))
 			last = ptr(string(k))
 			return true
 		})
-		if err == nil {
-			err = derr
-		}
-		return err
 	})
 	return subs, next, err
 }
