@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/nimbus-cloud/nimbus/internal/aws/awserr"
+	"github.com/nimbus-cloud/nimbus/internal/aws/request"
 	"github.com/nimbus-cloud/nimbus/internal/sigv4"
 )
 
@@ -23,22 +24,10 @@ func (g *Gateway) account(a *sigv4.Auth) string {
 			return acct
 		}
 	}
-	if isAccountID(a.AccessKey) {
+	if request.IsAccountID(a.AccessKey) {
 		return a.AccessKey
 	}
 	return DefaultAccount
-}
-
-func isAccountID(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // region is the credential scope's region (for SigV4a, the first of

@@ -57,6 +57,20 @@ func FromContext(ctx context.Context) *Info {
 	return &Info{Account: "000000000000", Region: "us-east-1", Header: http.Header{}}
 }
 
+// IsAccountID reports whether s is an AWS account id: twelve decimal
+// digits.
+func IsAccountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
 // SetHeader sets an extra response header.
 func (i *Info) SetHeader(k, v string) {
 	if i.Header == nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/nimbus-cloud/nimbus/internal/api/snsapi"
 	"github.com/nimbus-cloud/nimbus/internal/aws/awserr"
+	"github.com/nimbus-cloud/nimbus/internal/aws/request"
 )
 
 // Message data protection: a topic's data protection policy (one per
@@ -437,27 +438,15 @@ func parseAudit(st *dataStatement, raw json.RawMessage, what string) error {
 // 12-digit account id or an IAM or STS ARN
 // (arn:aws:iam::111122223333:user/name, ...:root, arn:aws:sts::...).
 func principalAccount(p string) (string, bool) {
-	if twelveDigits(p) {
+	if request.IsAccountID(p) {
 		return p, true
 	}
 	parts := strings.SplitN(p, ":", 6)
 	if len(parts) != 6 || parts[0] != "arn" || parts[1] != partition || (parts[2] != "iam" && parts[2] != "sts") ||
-		parts[3] != "" || !twelveDigits(parts[4]) || parts[5] == "" {
+		parts[3] != "" || !request.IsAccountID(parts[4]) || parts[5] == "" {
 		return "", false
 	}
 	return parts[4], true
-}
-
-func twelveDigits(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // appliesTo reports whether the statement covers a principal of account
