@@ -3,48 +3,19 @@ package dynamodb
 import (
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/nimbus-cloud/nimbus/internal/api/dynamodbapi"
 	"github.com/nimbus-cloud/nimbus/internal/api/dynamodbstreamsapi"
 	"github.com/nimbus-cloud/nimbus/internal/storage"
-	"github.com/nimbus-cloud/nimbus/internal/storage/engine"
 )
-
-// streamClock is a clock that tests move by hand.
-type streamClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *streamClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *streamClock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // newStreamsTest returns a DynamoDB service and its Streams API on an
 // ephemeral store, with a clock the test moves.
-func newStreamsTest(t *testing.T) (*Service, *StreamsService, *streamClock) {
+func newStreamsTest(t *testing.T) (*Service, *StreamsService, *testClock) {
 	t.Helper()
-	db, err := engine.Open(storage.Options{Ephemeral: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	clock := &streamClock{t: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
-	s := New(Deps{Store: db, Now: clock.now})
-	t.Cleanup(func() {
-		s.Close()
-		db.Close()
-	})
+	s, clock := newClockService(t)
 	return s, NewStreams(s), clock
 }
 
