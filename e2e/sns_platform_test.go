@@ -4,9 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"sort"
 	"sync"
@@ -227,22 +225,14 @@ func TestSNSHTTPDeliveryPolicySDK(t *testing.T) {
 		attempts = map[string][]time.Time{} // by message
 		tokens   = make(chan string, 2)
 	)
-	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		if r.Header.Get("x-amz-sns-message-type") == "SubscriptionConfirmation" {
-			var m map[string]string
-			json.Unmarshal(b, &m)
-			tokens <- m["Token"]
-			return
-		}
+	hook := httpSubscriber(t, tokens, func(w http.ResponseWriter, r *http.Request, b []byte) {
 		mu.Lock()
 		defer mu.Unlock()
 		attempts[string(b)] = append(attempts[string(b)], time.Now())
 		if r.URL.Path == "/flaky" && len(attempts[string(b)]) <= 3 {
 			w.WriteHeader(http.StatusServiceUnavailable)
 		}
-	}))
-	defer hook.Close()
+	})
 	subscribe := func(path, policy string) {
 		if _, err := c.Subscribe(ctx(t), &sns.SubscribeInput{TopicArn: &topic, Protocol: aws.String("http"), Endpoint: aws.String(hook.URL + path),
 			Attributes: map[string]string{"RawMessageDelivery": "true", "DeliveryPolicy": policy,

@@ -52,6 +52,24 @@ func subscribeQueue(t *testing.T, c *sns.Client, topic, queue string, attrs map[
 	return *out.SubscriptionArn
 }
 
+// httpSubscriber serves an SNS HTTP subscriber on 127.0.0.1 until the
+// test ends: it hands the Token of each SubscriptionConfirmation to
+// tokens and passes every other request, with its body, to deliver.
+func httpSubscriber(t *testing.T, tokens chan<- string, deliver func(w http.ResponseWriter, r *http.Request, body []byte)) *httptest.Server {
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		if r.Header.Get("x-amz-sns-message-type") == "SubscriptionConfirmation" {
+			var m map[string]string
+			json.Unmarshal(b, &m)
+			tokens <- m["Token"]
+			return
+		}
+		deliver(w, r, b)
+	}))
+	t.Cleanup(hook.Close)
+	return hook
+}
+
 // receiveAll long-polls a queue until it holds n messages (deleting them)
 // and then checks that nothing more arrives within a short poll.
 func receiveAll(t *testing.T, c *sqs.Client, url string, n int) []sqstypes.Message {
@@ -428,14 +446,7 @@ func TestSNSSDKRestartDuringFanOut(t *testing.T) {
 		got      = map[string]bool{}
 		tokens   = make(chan string, 1)
 	)
-	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		if r.Header.Get("x-amz-sns-message-type") == "SubscriptionConfirmation" {
-			var m map[string]string
-			json.Unmarshal(b, &m)
-			tokens <- m["Token"]
-			return
-		}
+	hook := httpSubscriber(t, tokens, func(w http.ResponseWriter, _ *http.Request, b []byte) {
 		mu.Lock()
 		defer mu.Unlock()
 		attempts++
@@ -444,8 +455,7 @@ func TestSNSSDKRestartDuringFanOut(t *testing.T) {
 			return
 		}
 		got[string(b)] = true
-	}))
-	defer hook.Close()
+	})
 	if _, err := c.Subscribe(ctx(t), &sns.SubscribeInput{TopicArn: &topic, Protocol: aws.String("http"), Endpoint: &hook.URL, Attributes: map[string]string{
 		"RawMessageDelivery": "true", "DeliveryPolicy": `{"healthyRetryPolicy":{"minDelayTarget":1,"maxDelayTarget":1,"numRetries":50}}`}}); err != nil {
 		t.Fatal(err)
