@@ -130,13 +130,14 @@ func TestDynamoDBPointInTimeRestore(t *testing.T) {
 		t.Fatalf("expired %d items, %v", n, err)
 	}
 	clock.set(at(20))
+	put("d", "1") // the latest restorable time is now: this write is in
 
 	desc, err := c.DescribeContinuousBackups(ctx(t), &dynamodb.DescribeContinuousBackupsInput{TableName: aws.String("Ledger")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	p := desc.ContinuousBackupsDescription.PointInTimeRecoveryDescription
-	if !aws.ToTime(p.EarliestRestorableDateTime).Equal(start) || !aws.ToTime(p.LatestRestorableDateTime).Equal(at(15)) {
+	if !aws.ToTime(p.EarliestRestorableDateTime).Equal(start) || !aws.ToTime(p.LatestRestorableDateTime).Equal(at(20)) {
 		t.Fatalf("window %v .. %v", p.EarliestRestorableDateTime, p.LatestRestorableDateTime)
 	}
 
@@ -161,15 +162,15 @@ func TestDynamoDBPointInTimeRestore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !aws.ToTime(out.TableDescription.RestoreSummary.RestoreDateTime).Equal(at(15)) ||
+	if !aws.ToTime(out.TableDescription.RestoreSummary.RestoreDateTime).Equal(at(20)) ||
 		aws.ToInt64(out.TableDescription.ProvisionedThroughput.WriteCapacityUnits) != 3 {
 		t.Fatalf("latest restore: %+v %+v", out.TableDescription.RestoreSummary, out.TableDescription.ProvisionedThroughput)
 	}
-	if got := scanPairs(t, c, "LedgerNow"); got != "a=2 c=1" {
+	if got := scanPairs(t, c, "LedgerNow"); got != "a=2 c=1 d=1" {
 		t.Fatalf("restored at the latest time: %s", got)
 	}
 
-	for _, when := range []time.Time{start.Add(-time.Second), at(16)} {
+	for _, when := range []time.Time{start.Add(-time.Second), at(20).Add(time.Second)} {
 		_, err = c.RestoreTableToPointInTime(ctx(t), &dynamodb.RestoreTableToPointInTimeInput{SourceTableName: aws.String("Ledger"),
 			TargetTableName: aws.String("LedgerBad"), RestoreDateTime: aws.Time(when)})
 		var invalid *types.InvalidRestoreTimeException

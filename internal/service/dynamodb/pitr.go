@@ -33,11 +33,6 @@ import (
 // (which RunExpiry runs); turning recovery off, or deleting the table,
 // gives the whole history to the purge.
 
-// restoreLag is how far behind the present the latest restorable time
-// lies: DynamoDB reports LatestRestorableDateTime "typically 5 minutes
-// before the current time".
-const restoreLag = 5 * time.Minute
-
 // defaultRecoveryDays is the recovery period when the request names none.
 const defaultRecoveryDays = 35
 
@@ -82,16 +77,17 @@ func storedImage(it *storedItem) []byte {
 }
 
 // restorableWindow is the interval of times a table can be restored to.
+// It ends now: DynamoDB's LatestRestorableDateTime is "typically 5
+// minutes before the current time" because its backups trail the table,
+// but the history here is written in each write's own transaction, so the
+// present is as restorable as any moment before it, and a restore with
+// UseLatestRestorableTime copies every acknowledged write.
 func restorableWindow(p pitrMeta, now time.Time) (earliest, latest time.Time) {
 	earliest = p.EnabledAt
 	if limit := now.Add(-time.Duration(p.Days) * 24 * time.Hour); earliest.Before(limit) {
 		earliest = limit
 	}
-	latest = now.Add(-restoreLag)
-	if latest.Before(earliest) {
-		latest = earliest
-	}
-	return earliest, latest
+	return earliest, now
 }
 
 // restoreTime picks the time a point-in-time restore restores to: the one

@@ -117,12 +117,13 @@ func TestRestoreToPointInTime(t *testing.T) {
 		{name: "deleted and added", when: ptr(at(2)), want: "b=1 c=1"},
 		{name: "same instant, batch, transaction", when: ptr(at(3)), want: "b=3 c=1 d=1 f=1"},
 		{name: "expired", when: ptr(at(4)), want: "b=3 d=1 f=1"},
-		{name: "latest restorable", latest: true, want: "b=3 d=1 f=1"},
-		{name: "neither: latest", want: "b=3 d=1 f=1"},
-		{name: "latest by time", when: ptr(at(25)), want: "b=3 d=1 f=1"},
-		{name: "millisecond of latest", when: ptr(at(25).Add(999 * time.Microsecond)), want: "b=3 d=1 f=1"},
+		{name: "latest restorable", latest: true, want: "b=3 d=1 f=1 z1=1 z2=1"},
+		{name: "neither: latest", want: "b=3 d=1 f=1 z1=1 z2=1"},
+		{name: "before the last writes", when: ptr(at(25)), want: "b=3 d=1 f=1"},
+		{name: "latest by time", when: ptr(at(30)), want: "b=3 d=1 f=1 z1=1 z2=1"},
+		{name: "millisecond of latest", when: ptr(at(30).Add(999 * time.Microsecond)), want: "b=3 d=1 f=1 z1=1 z2=1"},
 		{name: "before enabled", when: ptr(t0.Add(-time.Second)), err: "InvalidRestoreTimeException"},
-		{name: "too recent", when: ptr(at(25).Add(time.Millisecond)), err: "InvalidRestoreTimeException"},
+		{name: "too recent", when: ptr(at(30).Add(time.Millisecond)), err: "InvalidRestoreTimeException"},
 		{name: "future", when: ptr(at(40)), err: "InvalidRestoreTimeException"},
 	}
 	for i, tc := range tests {
@@ -140,7 +141,7 @@ func TestRestoreToPointInTime(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := at(25)
+			want := at(30)
 			if tc.when != nil {
 				want = *tc.when
 			}
@@ -172,9 +173,9 @@ func TestContinuousBackupsWindow(t *testing.T) {
 		days             int32
 	}{
 		{name: "just enabled", earliest: enabled, latest: enabled, days: 35},
-		{name: "an hour later", advance: time.Hour, earliest: enabled, latest: enabled.Add(55 * time.Minute), days: 35},
-		{name: "past the period", advance: 40 * 24 * time.Hour, earliest: enabled.Add(5*24*time.Hour + time.Hour), latest: enabled.Add(40*24*time.Hour + 55*time.Minute), days: 35},
-		{name: "period shortened", period: days(7), earliest: enabled.Add(33*24*time.Hour + time.Hour), latest: enabled.Add(40*24*time.Hour + 55*time.Minute), days: 7},
+		{name: "an hour later", advance: time.Hour, earliest: enabled, latest: enabled.Add(time.Hour), days: 35},
+		{name: "past the period", advance: 40 * 24 * time.Hour, earliest: enabled.Add(5*24*time.Hour + time.Hour), latest: enabled.Add(40*24*time.Hour + time.Hour), days: 35},
+		{name: "period shortened", period: days(7), earliest: enabled.Add(33*24*time.Hour + time.Hour), latest: enabled.Add(40*24*time.Hour + time.Hour), days: 7},
 	}
 	for _, tc := range tests {
 		clock.advance(tc.advance)
