@@ -73,6 +73,12 @@ func New(d Deps) *Service {
 	if limit <= 0 {
 		limit = maxCollectionBytes
 	}
+	// Before any request can read items in the old layout.
+	if n, err := migrateLegacyItems(context.Background(), d.Store); err != nil {
+		log.Error("dynamodb: moving items to the current storage layout", "err", err)
+	} else if n > 0 {
+		log.Info("dynamodb: moved items to the current storage layout", "entries", n)
+	}
 	ctx, stop := context.WithCancel(context.Background())
 	s := &Service{
 		db: d.Store, now: now, log: log, collectionLimit: limit,
