@@ -210,6 +210,7 @@ var (
 		"MissingAuthenticationTokenException": "com.amazon.coral.service",
 		"InvalidSignatureException":           "com.amazon.coral.service",
 		"IncompleteSignatureException":        "com.amazon.coral.service",
+		"AccessDeniedException":               "com.amazon.coral.service",
 		"ValidationException":                 "com.amazon.coral.validate",
 	}
 )

@@ -228,6 +228,11 @@ func TestEncodeError(t *testing.T) {
 			headers: map[string]string{"X-Amzn-Errortype": "UnknownOperationException"},
 		},
 		{
+			name: "access denied", svc: dynamo, err: awserr.Def{Code: "AccessDeniedException", Status: 400, Sender: true}.New("denied"), status: 400,
+			body:    `{"__type":"com.amazon.coral.service#AccessDeniedException","message":"denied"}`,
+			headers: map[string]string{"X-Amzn-Errortype": "AccessDeniedException"},
+		},
+		{
 			name: "validation", svc: dynamo, err: awserr.ValidationException.New("1 validation error detected: x"), status: 400,
 			body: `{"__type":"com.amazon.coral.validate#ValidationException","message":"1 validation error detected: x"}`,
 		},
