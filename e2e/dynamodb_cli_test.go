@@ -184,7 +184,9 @@ func TestDynamoDBCLITables(t *testing.T) {
 	ddbCLIFailure(t, cloud, "ValidationException", "Some index key attributes are not defined in AttributeDefinitions. Keys: [other], AttributeDefinitions: [id]", "dynamodb", "create-table", "--table-name", "cli-bad",
 		"--attribute-definitions", "AttributeName=id,AttributeType=N", "--key-schema", "AttributeName=other,KeyType=HASH", "--billing-mode", "PAY_PER_REQUEST")
 
-	var deleted struct{ TableDescription struct{ TableName, TableStatus string } }
+	var deleted struct {
+		TableDescription struct{ TableName, TableStatus string }
+	}
 	cliJSON(t, cloud, &deleted, "dynamodb", "delete-table", "--table-name", "cli-prov")
 	if deleted.TableDescription.TableName != "cli-prov" || deleted.TableDescription.TableStatus != "DELETING" {
 		t.Fatalf("delete-table %+v", deleted)
@@ -315,7 +317,7 @@ func cliPutRequests(t *testing.T, table string, from, to, size int) []string {
 }
 
 type cliPage struct {
-	Items              []cliItem
+	Items               []cliItem
 	Count, ScannedCount int
 	LastEvaluatedKey    cliItem
 	NextToken           string
