@@ -440,3 +440,115 @@ func TestDynamoDBCLIQueryScanPagination(t *testing.T) {
 		t.Fatalf("parallel scan segments: %v", segs)
 	}
 }
+
+func TestDynamoDBCLIBatchTransactPartiQL(t *testing.T) {
+	cloud := nimbus.Start(t)
+	cliCreateTable(t, cloud, "cli-batch", "")
+	cliCreateTable(t, cloud, "cli-other", "sk")
+	dir := t.TempDir()
+
+	var reqs []map[string]any
+	for i := range 20 {
+		reqs = append(reqs, map[string]any{"PutRequest": map[string]any{"Item": map[string]any{
+			"pk": map[string]string{"S": fmt.Sprintf("k%02d", i)}, "n": map[string]string{"N": fmt.Sprint(i)}}}})
+	}
+	writes := writeJSONFile(t, dir, "writes.json", map[string]any{
+		"cli-batch": reqs,
+		"cli-other": []map[string]any{{"PutRequest": map[string]any{"Item": map[string]any{"pk": map[string]string{"S": "o"}, "sk": map[string]string{"N": "1"}}}}},
+	})
+	var wrote struct {
+		UnprocessedItems map[string]any
+		ConsumedCapacity []struct {
+			TableName     string
+			CapacityUnits float64
+		}
+	}
+	cliJSON(t, cloud, &wrote, "dynamodb", "batch-write-item", "--request-items", writes, "--return-consumed-capacity", "TOTAL")
+	if len(wrote.UnprocessedItems) != 0 || len(wrote.ConsumedCapacity) != 2 {
+		t.Fatalf("batch-write-item %+v", wrote)
+	}
+
+	gets := writeJSONFile(t, dir, "gets.json", map[string]any{
+		"cli-batch": map[string]any{"Keys": []map[string]any{
+			{"pk": map[string]string{"S": "k03"}}, {"pk": map[string]string{"S": "k07"}}, {"pk": map[string]string{"S": "absent"}},
+		}, "ProjectionExpression": "pk, #n", "ExpressionAttributeNames": map[string]string{"#n": "n"}},
+		"cli-other": map[string]any{"Keys": []map[string]any{{"pk": map[string]string{"S": "o"}, "sk": map[string]string{"N": "1"}}}, "ConsistentRead": true},
+	})
+	var read struct {
+		Responses       map[string][]cliItem
+		UnprocessedKeys map[string]any
+	}
+	cliJSON(t, cloud, &read, "dynamodb", "batch-get-item", "--request-items", gets)
+	var got []string
+	for _, it := range read.Responses["cli-batch"] {
+		got = append(got, fmt.Sprint(it["pk"]["S"], "=", it["n"]["N"]))
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, []string{"k03=3", "k07=7"}) || len(read.Responses["cli-other"]) != 1 || len(read.UnprocessedKeys) != 0 {
+		t.Fatalf("batch-get-item %+v", read)
+	}
+	// A batch naming the same key twice is refused whole.
+	dup := writeJSONFile(t, dir, "dup.json", map[string]any{"cli-batch": map[string]any{"Keys": []map[string]any{
+		{"pk": map[string]string{"S": "k01"}}, {"pk": map[string]string{"S": "k01"}}}}})
+	ddbCLIFailure(t, cloud, "ValidationException", "Provided list of item keys contains duplicates", "dynamodb", "batch-get-item", "--request-items", dup)
+
+	// Transactions: all or nothing, with reasons in the message.
+	tx := writeJSONFile(t, dir, "tx.json", []map[string]any{
+		{"Put": map[string]any{"TableName": "cli-batch", "Item": map[string]any{"pk": map[string]string{"S": "new"}}, "ConditionExpression": "attribute_not_exists(pk)"}},
+		{"Update": map[string]any{"TableName": "cli-batch", "Key": map[string]any{"pk": map[string]string{"S": "k01"}},
+			"UpdateExpression": "SET n = n + :one", "ConditionExpression": "n = :one",
+			"ExpressionAttributeValues": map[string]any{":one": map[string]string{"N": "1"}}}},
+		{"ConditionCheck": map[string]any{"TableName": "cli-other", "Key": map[string]any{"pk": map[string]string{"S": "o"}, "sk": map[string]string{"N": "1"}},
+			"ConditionExpression": "attribute_exists(pk)"}},
+		{"Delete": map[string]any{"TableName": "cli-batch", "Key": map[string]any{"pk": map[string]string{"S": "k02"}}}},
+	})
+	cli(t, cloud, "dynamodb", "transact-write-items", "--transact-items", tx, "--client-request-token", "cli-token-1")
+	ddbCLIFailure(t, cloud, "TransactionCanceledException",
+		"Transaction cancelled, please refer cancellation reasons for specific reasons [ConditionalCheckFailed, ConditionalCheckFailed, None, None]",
+		"dynamodb", "transact-write-items", "--transact-items", tx)
+	var txGot struct{ Responses []struct{ Item cliItem } }
+	cliJSON(t, cloud, &txGot, "dynamodb", "transact-get-items", "--transact-items",
+		`[{"Get":{"TableName":"cli-batch","Key":{"pk":{"S":"k01"}}}},{"Get":{"TableName":"cli-batch","Key":{"pk":{"S":"k02"}}}},{"Get":{"TableName":"cli-batch","Key":{"pk":{"S":"new"}}}}]`)
+	if len(txGot.Responses) != 3 || txGot.Responses[0].Item["n"]["N"] != "2" || txGot.Responses[1].Item != nil || txGot.Responses[2].Item["pk"]["S"] != "new" {
+		t.Fatalf("transact-get-items %+v", txGot)
+	}
+
+	// PartiQL.
+	var stmt struct {
+		Items     []cliItem
+		NextToken string
+	}
+	cliJSON(t, cloud, &stmt, "dynamodb", "execute-statement", "--statement", `SELECT pk, n FROM "cli-batch" WHERE pk = ?`, "--parameters", `[{"S":"k05"}]`)
+	if len(stmt.Items) != 1 || stmt.Items[0]["n"]["N"] != "5" {
+		t.Fatalf("execute-statement SELECT %+v", stmt)
+	}
+	cli(t, cloud, "dynamodb", "execute-statement", "--statement", `INSERT INTO "cli-batch" VALUE {'pk': 'pq', 'n': 100}`)
+	ddbCLIFailure(t, cloud, "DuplicateItemException", "Duplicate primary key exists in table",
+		"dynamodb", "execute-statement", "--statement", `INSERT INTO "cli-batch" VALUE {'pk': 'pq', 'n': 100}`)
+	stmt.Items = nil
+	cliJSON(t, cloud, &stmt, "dynamodb", "execute-statement", "--statement", `UPDATE "cli-batch" SET n = n + 1 WHERE pk = 'pq' RETURNING ALL NEW *`)
+	if len(stmt.Items) != 1 || stmt.Items[0]["n"]["N"] != "101" {
+		t.Fatalf("execute-statement UPDATE RETURNING %+v", stmt)
+	}
+	ddbCLIFailure(t, cloud, "ConditionalCheckFailedException", "The conditional request failed",
+		"dynamodb", "execute-statement", "--statement", `UPDATE "cli-batch" SET n = 0 WHERE pk = 'pq' AND n = 5`)
+	ddbCLIFailure(t, cloud, "ValidationException", "Number of parameters in request and statement don't match.",
+		"dynamodb", "execute-statement", "--statement", `SELECT * FROM "cli-batch" WHERE pk = ?`)
+	// A full-table SELECT through the CLI's pagination sees every item once.
+	stmt.Items = nil
+	cliJSON(t, cloud, &stmt, "dynamodb", "execute-statement", "--statement", `SELECT pk FROM "cli-batch"`, "--limit", "4")
+	if len(stmt.Items) > 4 || stmt.NextToken == "" {
+		t.Fatalf("execute-statement --limit 4: %d items, NextToken %q", len(stmt.Items), stmt.NextToken)
+	}
+	var batch struct {
+		Responses []struct {
+			Item  cliItem
+			Error struct{ Code, Message string }
+		}
+	}
+	cliJSON(t, cloud, &batch, "dynamodb", "batch-execute-statement", "--statements",
+		`[{"Statement":"INSERT INTO \"cli-batch\" VALUE {'pk': ?}","Parameters":[{"S":"pq2"}]},{"Statement":"INSERT INTO \"cli-batch\" VALUE {'pk': 'pq'}"}]`)
+	if len(batch.Responses) != 2 || batch.Responses[0].Error.Code != "" || batch.Responses[1].Error.Code != "DuplicateItem" {
+		t.Fatalf("batch-execute-statement %+v", batch)
+	}
+}
