@@ -65,8 +65,9 @@ type Options struct {
 
 // Errors S3 answers for malformed streaming bodies.
 var (
-	ErrIncompleteBody   = awserr.Def{Code: "IncompleteBody", Status: http.StatusBadRequest, Sender: true}
-	ErrInvalidChunkSize = awserr.Def{Code: "InvalidChunkSizeError", Status: http.StatusBadRequest, Sender: true}
+	ErrIncompleteBody = awserr.Def{Code: "IncompleteBody", Status: http.StatusBadRequest, Sender: true}
+	// S3 answers a chunk under the minimum with 403 Forbidden.
+	ErrInvalidChunkSize = awserr.Def{Code: "InvalidChunkSizeError", Status: http.StatusForbidden, Sender: true}
 	ErrMalformedTrailer = awserr.Def{Code: "MalformedTrailerError", Status: http.StatusBadRequest, Sender: true}
 )
 

@@ -225,6 +225,10 @@ func TestInvalidChunkSizeDetail(t *testing.T) {
 	if !ok || *d.Chunk != "1" || *d.BadChunkSize != "1000" {
 		t.Fatalf("detail %#v", ae.Detail)
 	}
+	// S3 refuses a short chunk with 403 Forbidden, not 400.
+	if ae.Status != http.StatusForbidden {
+		t.Fatalf("status %d, want 403", ae.Status)
+	}
 }
 
 // Decoding never buffers a chunk: the bytes allocated while decoding a
