@@ -26,6 +26,7 @@ import {
   TransactGetCommand,
   paginateQuery,
   paginateScan,
+  NumberValue,
 } from "@aws-sdk/lib-dynamodb";
 import { clientConfig, uniqueName } from "./config.mjs";
 
@@ -327,6 +328,47 @@ test("TransactWrite commits all or nothing; cancellation reasons name the failed
   await doc.send(new TransactWriteCommand(write)); // idempotent within the token's window
   const once = await doc.send(new GetCommand({ TableName: table, Key: { customer: "dan", order: 1 } }));
   assert.equal(once.Item.stock, 15);
+});
+
+test("numbers beyond doubles, consumed capacity, size limits", async () => {
+  // A client of its own: document clients made from one client share settings.
+  const precise = DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig), { unmarshallOptions: { wrapNumbers: true } });
+  const big = "12345678901234567890.123456789";
+  await precise.send(new PutCommand({ TableName: table, Item: { customer: "eve", order: 1, status: "open", big: NumberValue.from(big), neg: NumberValue.from("-1E-130") } }));
+  const got = await precise.send(new GetCommand({ TableName: table, Key: { customer: "eve", order: 1 }, ReturnConsumedCapacity: "TOTAL" }));
+  assert.equal(got.Item.big.toString(), big);
+  // DynamoDB answers numbers in plain notation.
+  assert.equal(got.Item.neg.toString(), `-0.${"0".repeat(129)}1`);
+  assert.equal(got.ConsumedCapacity.TableName, table);
+  assert.equal(got.ConsumedCapacity.CapacityUnits, 0.5);
+
+  const put = await doc.send(
+    new PutCommand({ TableName: table, Item: { customer: "eve", order: 2, status: "open", empty: "" }, ReturnConsumedCapacity: "INDEXES" }),
+  );
+  assert.equal(put.ConsumedCapacity.CapacityUnits, 2);
+  assert.equal(put.ConsumedCapacity.Table.CapacityUnits, 1);
+  assert.equal(put.ConsumedCapacity.GlobalSecondaryIndexes["by-status"].CapacityUnits, 1);
+  assert.equal((await doc.send(new GetCommand({ TableName: table, Key: { customer: "eve", order: 2 } }))).Item.empty, "");
+
+  const tooBig = await doc
+    .send(new PutCommand({ TableName: table, Item: { customer: "eve", order: 3, blob: "x".repeat(400 * 1024) } }))
+    .catch((e) => e);
+  assert.equal(tooBig.name, "ValidationException");
+  assert.match(tooBig.message, /Item size has exceeded the maximum allowed size/);
+
+  const emptyKey = await doc.send(new PutCommand({ TableName: table, Item: { customer: "", order: 4 } })).catch((e) => e);
+  assert.equal(emptyKey.name, "ValidationException");
+
+  const created = await doc.send(
+    new UpdateCommand({
+      TableName: table,
+      Key: { customer: "eve", order: 5 },
+      UpdateExpression: "SET visits = if_not_exists(visits, :zero) + :one, history = list_append(if_not_exists(history, :empty), :entry)",
+      ExpressionAttributeValues: { ":zero": 0, ":one": 1, ":empty": [], ":entry": ["first"] },
+      ReturnValues: "ALL_NEW",
+    }),
+  );
+  assert.deepEqual(created.Attributes, { customer: "eve", order: 5, visits: 1, history: ["first"] });
 });
 
 test("delete table", async () => {

@@ -125,6 +125,40 @@ test("errors map to the SDK's exception classes", async () => {
   assert.equal(badRange.$metadata.httpStatusCode, 416);
 });
 
+test("keys with spaces, unicode and reserved characters round-trip", async () => {
+  const bucket = await newBucket();
+  const keys = ["with space.txt", "plus+sign", "ünïcødé/файл", "question?mark", "hash#tag", "percent%20", "a=b&c", "tilde~*'()", "dir//double"];
+  for (const Key of keys) {
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key, Body: Key }));
+    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key }));
+    assert.equal(await got.Body.transformToString(), Key, Key);
+  }
+  const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+  assert.deepEqual(listed.Contents.map((o) => o.Key).sort(), [...keys].sort());
+  const copied = await s3.send(
+    new CopyObjectCommand({ Bucket: bucket, Key: "copy of ünïcødé", CopySource: encodeURI(`${bucket}/ünïcødé/файл`) }),
+  );
+  assert.ok(copied.CopyObjectResult.ETag);
+});
+
+test("conditional requests", async () => {
+  const bucket = await newBucket();
+  const put = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "c", Body: "v1" }));
+  const notModified = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: "c", IfNoneMatch: put.ETag })).catch((e) => e);
+  assert.equal(notModified.$metadata?.httpStatusCode, 304, `${notModified.name}: ${notModified.message}`);
+  const failed = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: "c", IfMatch: '"0000"' })).catch((e) => e);
+  assert.equal(failed.$metadata?.httpStatusCode, 412);
+  assert.equal(failed.name, "PreconditionFailed");
+  const headFailed = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "c", IfMatch: '"0000"' })).catch((e) => e);
+  assert.equal(headFailed.$metadata?.httpStatusCode, 412);
+  const exists = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "c", Body: "v2", IfNoneMatch: "*" })).catch((e) => e);
+  assert.equal(exists.name, "PreconditionFailed");
+  assert.equal(exists.$metadata.httpStatusCode, 412);
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "c", Body: "v2", IfMatch: put.ETag }));
+  const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: "c" }));
+  assert.equal(await got.Body.transformToString(), "v2");
+});
+
 test("ListObjectsV2 pages with continuation tokens and delimiters", async () => {
   const bucket = await newBucket();
   const keys = [];
