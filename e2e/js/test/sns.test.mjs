@@ -211,3 +211,41 @@ test("Publish errors map to the SDK's exception classes", async () => {
     .catch((e) => e);
   assert.equal(dupIds.name, "BatchEntryIdsNotDistinctException");
 });
+
+test("per-protocol messages and array attributes with filter policies", async () => {
+  const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: uniqueName("js-structure") }));
+  const queue = await queueFor(TopicArn);
+  await sns.send(
+    new SubscribeCommand({
+      TopicArn,
+      Protocol: "sqs",
+      Endpoint: queue.arn,
+      Attributes: { FilterPolicy: JSON.stringify({ colors: ["red"] }) },
+    }),
+  );
+  await sns.send(
+    new PublishCommand({
+      TopicArn,
+      MessageStructure: "json",
+      Message: JSON.stringify({ default: "for everyone", sqs: "for queues" }),
+      MessageAttributes: { colors: { DataType: "String.Array", StringValue: JSON.stringify(["blue", "red"]) } },
+    }),
+  );
+  await sns.send(
+    new PublishCommand({
+      TopicArn,
+      Message: "no red here",
+      MessageAttributes: { colors: { DataType: "String.Array", StringValue: JSON.stringify(["green"]) } },
+    }),
+  );
+  const got = await receiveAll(queue.url, 1);
+  assert.equal(got.length, 1);
+  const env = JSON.parse(got[0].Body);
+  assert.equal(env.Message, "for queues");
+  assert.deepEqual(env.MessageAttributes.colors, { Type: "String.Array", Value: JSON.stringify(["blue", "red"]) });
+
+  const noDefault = await sns
+    .send(new PublishCommand({ TopicArn, MessageStructure: "json", Message: JSON.stringify({ sqs: "x" }) }))
+    .catch((e) => e);
+  assert.ok(noDefault instanceof InvalidParameterException, `got ${noDefault?.name}: ${noDefault?.message}`);
+});

@@ -233,3 +233,21 @@ test("FIFO queues: order within a group, deduplication, sequence numbers", async
   const badName = await sqs.send(new CreateQueueCommand({ QueueName: uniqueName("nofifo"), Attributes: { FifoQueue: "true" } })).catch((e) => e);
   assert.ok(badName instanceof InvalidAttributeValue || badName.name === "InvalidParameterValue", `got ${badName?.name}`);
 });
+
+test("message content and size are checked as SQS checks them", async () => {
+  const url = await newQueue();
+  const invalid = await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: "bad \u0000 char" })).catch((e) => e);
+  assert.equal(invalid.name, "InvalidMessageContents", `${invalid.name}: ${invalid.message}`);
+  assert.equal(invalid.$metadata.httpStatusCode, 400);
+
+  const large = await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: "x".repeat(1024 * 1024 + 1) })).catch((e) => e);
+  assert.ok(large instanceof Error && large.$metadata?.httpStatusCode === 400, `${large?.name}: ${large?.message}`);
+
+  const tooMany = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 11 })).catch((e) => e);
+  assert.equal(tooMany.name, "InvalidParameterValue", `${tooMany.name}: ${tooMany.message}`);
+
+  const delayed = await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: "later", DelaySeconds: 2 }));
+  assert.ok(delayed.MessageId);
+  const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["ApproximateNumberOfMessagesDelayed"] }));
+  assert.equal(attrs.Attributes.ApproximateNumberOfMessagesDelayed, "1");
+});
