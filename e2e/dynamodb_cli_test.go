@@ -388,6 +388,11 @@ func TestDynamoDBCLIQueryScanPagination(t *testing.T) {
 		t.Fatalf("descending query: %v", got)
 	}
 
+	// A Query filter may not name a key attribute.
+	ddbCLIFailure(t, cloud, "ValidationException", "Filter Expression can only contain non-primary key attributes: Primary key attribute: sk",
+		"dynamodb", "query", "--table-name", "cli-pages", "--key-condition-expression", "pk = :p", "--filter-expression", "sk > :n",
+		"--expression-attribute-values", `{":p":{"S":"p"},":n":{"N":"3"}}`)
+
 	// --max-items stops early with a NextToken; --starting-token resumes.
 	for _, op := range [][]string{
 		{"scan", "--table-name", "cli-pages", "--projection-expression", "sk"},

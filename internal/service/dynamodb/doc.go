@@ -48,7 +48,6 @@
 //     in Nimbus, every destination ends ENABLE_FAILED, as on AWS for a
 //     stream that does not exist (kinesisdest.go).
 //
-// Not yet: PartiQL, imports, exports, global tables (2017 and 2019
-// versions, replica auto scaling), and the "Filter Expression can only
-// contain non-primary key attributes" check of Query.
+// Not yet: imports, exports, global tables (2017 and 2019 versions,
+// replica auto scaling).
 package dynamodb

@@ -41,7 +41,13 @@ func (s *Service) Query(ctx context.Context, in *dynamodbapi.QueryInput) (*dynam
 			} else if kc, err = expr.KeyConditionFromLegacy(in.KeyConditions, src.exprSchema()); err != nil {
 				return err
 			}
-			return expr.CheckUnused(in.ExpressionAttributeNames, in.ExpressionAttributeValues, used...)
+			if err := expr.CheckUnused(in.ExpressionAttributeNames, in.ExpressionAttributeValues, used...); err != nil {
+				return err
+			}
+			if in.FilterExpression != nil {
+				return checkFilterKeys(filter, src.key())
+			}
+			return nil
 		},
 		scope: func(src readSource, after []byte) (pageScope, error) {
 			return queryScope(src, kc, after, in.ScanIndexForward == nil || *in.ScanIndexForward)
@@ -80,4 +86,18 @@ func queryScope(src readSource, kc *expr.KeyCondition, after []byte, forward boo
 		return pageScope{}, validation("The provided starting key is outside query boundaries based on provided conditions")
 	}
 	return pageScope{lo: lo, hi: hi, reverse: !forward}, nil
+}
+
+// checkFilterKeys refuses a Query filter that names a key attribute of the
+// table or index queried: DynamoDB wants key conditions in the key
+// condition expression.
+func checkFilterKeys(filter *expr.Condition, key keySchema) error {
+	names := []string{key.Hash.Name}
+	if key.hasRange() {
+		names = append(names, key.Range.Name)
+	}
+	if name, found := filter.FirstTopLevelName(names...); found {
+		return validationf("Filter Expression can only contain non-primary key attributes: Primary key attribute: %s", name)
+	}
+	return nil
 }

@@ -203,15 +203,15 @@ func TestQueryPageSize(t *testing.T) {
 	mustCreate(t, s, onDemand("Big", ks("pk", "sk"), defs("pk", "S", "sk", "N")))
 	blob := strings.Repeat("x", 100*1024)
 	for i := range 25 {
-		put(t, s, "Big", attr.Item{"pk": sv("a"), "sk": nv(fmt.Sprint(i)), "blob": sv(blob)})
+		put(t, s, "Big", attr.Item{"pk": sv("a"), "sk": nv(fmt.Sprint(i)), "n": nv(fmt.Sprint(i)), "blob": sv(blob)})
 	}
 	out, err := s.Query(bg, &dynamodbapi.QueryInput{TableName: ptr("Big"), KeyConditionExpression: ptr("pk = :p"), ExpressionAttributeValues: vals(":p", sv("a")),
-		FilterExpression: ptr("sk < :z"), ExpressionAttributeNames: nil})
+		FilterExpression: ptr("n < :z"), ExpressionAttributeNames: nil})
 	if err == nil {
 		t.Fatal("an undefined value :z was accepted")
 	}
 	out, err = s.Query(bg, &dynamodbapi.QueryInput{TableName: ptr("Big"), KeyConditionExpression: ptr("pk = :p"), ExpressionAttributeValues: vals(":p", sv("a"), ":z", nv("0")),
-		FilterExpression: ptr("sk < :z")})
+		FilterExpression: ptr("n < :z")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,4 +269,49 @@ func TestScanSegments(t *testing.T) {
 	wantErr(t, err, "ValidationException", "The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: 3 is not less than TotalSegments: 3")
 	_, err = s.Scan(bg, &dynamodbapi.ScanInput{TableName: ptr("Scan"), Segment: ptr(int32(0))})
 	wantErr(t, err, "ValidationException", "The TotalSegments parameter is required but was not present in the request when Segment parameter is present")
+}
+
+// A Query's filter may not name a key attribute of the table or index
+// queried; other attributes, and a GSI query's filter on the table's own
+// key, are fine. Scan has no such rule.
+func TestQueryFilterOnKeyAttribute(t *testing.T) {
+	s := newTestService(t)
+	seriesTable(t, s)
+	tests := []struct {
+		index, cond, filter string
+		names               map[string]string
+		values              attr.Item
+		wantKey             string // "" when the filter is allowed
+	}{
+		{cond: "pk = :p", filter: "sk > :n", values: vals(":p", sv("p0"), ":n", nv("3")), wantKey: "sk"},
+		{cond: "pk = :p", filter: "#k = :p", names: map[string]string{"#k": "pk"}, values: vals(":p", sv("p0")), wantKey: "pk"},
+		{cond: "pk = :p", filter: "#r > :n OR attribute_exists(sk)", names: map[string]string{"#r": "rank"}, values: vals(":p", sv("p0"), ":n", nv("3")), wantKey: "sk"},
+		{cond: "pk = :p", filter: "size(sk) > :n", values: vals(":p", sv("p0"), ":n", nv("3")), wantKey: "sk"},
+		{cond: "pk = :p", filter: "kind IN (:p, :k)", values: vals(":p", sv("p0"), ":k", sv("odd"))},
+		{index: "byKind", cond: "kind = :k", filter: "pk = :p", values: vals(":p", sv("p0"), ":k", sv("odd"))},
+		{index: "byKind", cond: "kind = :k", filter: "sk BETWEEN :a AND :b", values: vals(":a", nv("1"), ":b", nv("3"), ":k", sv("odd")), wantKey: "sk"},
+		{index: "byRank", cond: "pk = :p", filter: "#r < :n", names: map[string]string{"#r": "rank"}, values: vals(":p", sv("p0"), ":n", nv("90")), wantKey: "rank"},
+		{index: "byRank", cond: "pk = :p", filter: "sk < :n", values: vals(":p", sv("p0"), ":n", nv("90"))},
+	}
+	for _, tc := range tests {
+		t.Run(tc.index+" "+tc.filter, func(t *testing.T) {
+			in := &dynamodbapi.QueryInput{TableName: ptr("Series"), KeyConditionExpression: ptr(tc.cond), FilterExpression: ptr(tc.filter),
+				ExpressionAttributeNames: tc.names, ExpressionAttributeValues: tc.values}
+			if tc.index != "" {
+				in.IndexName = ptr(tc.index)
+			}
+			_, err := s.Query(bg, in)
+			if tc.wantKey == "" {
+				if err != nil {
+					t.Fatalf("Query: %v", err)
+				}
+				return
+			}
+			wantErr(t, err, "ValidationException", "Filter Expression can only contain non-primary key attributes: Primary key attribute: "+tc.wantKey)
+		})
+	}
+	// Scan filters on keys freely.
+	if _, err := s.Scan(bg, &dynamodbapi.ScanInput{TableName: ptr("Series"), FilterExpression: ptr("sk > :n"), ExpressionAttributeValues: vals(":n", nv("3"))}); err != nil {
+		t.Fatalf("Scan: %v", err)
+	}
 }

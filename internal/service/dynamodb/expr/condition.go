@@ -237,3 +237,47 @@ func contains(a, b *attr.Value) bool {
 	}
 	return false
 }
+
+// FirstTopLevelName returns the first attribute of names, in the order
+// they appear in the expression, that a path of the condition starts with.
+// Query uses it to refuse filters on key attributes.
+func (c *Condition) FirstTopLevelName(names ...string) (string, bool) {
+	if c == nil || c.root == nil {
+		return "", false
+	}
+	return firstNameIn(c.root, names)
+}
+
+func firstNameIn(n *cond, names []string) (string, bool) {
+	for _, k := range n.kids {
+		if name, ok := firstNameIn(k, names); ok {
+			return name, true
+		}
+	}
+	for _, op := range n.ops {
+		if name, ok := operandNameIn(op, names); ok {
+			return name, true
+		}
+	}
+	return "", false
+}
+
+func operandNameIn(op *operand, names []string) (string, bool) {
+	switch op.kind {
+	case opPath:
+		if len(op.path) > 0 && !op.path[0].IsIndex {
+			for _, name := range names {
+				if op.path[0].Name == name {
+					return name, true
+				}
+			}
+		}
+	case opCall:
+		for _, arg := range op.args {
+			if name, ok := operandNameIn(arg, names); ok {
+				return name, true
+			}
+		}
+	}
+	return "", false
+}
