@@ -53,7 +53,7 @@ func describeStatic(t *tableMeta) *dynamodbapi.TableDescription {
 		TableId:                   ptr(t.UUID),
 		DeletionProtectionEnabled: ptr(t.DeletionProtection),
 	}
-	if t.Billing == billingOnDemand || !t.BillingChanged.IsZero() {
+	if t.Billing == billingOnDemand || !t.BillingChanged.IsZero() || t.WasOnDemand {
 		d.BillingModeSummary = &dynamodbapi.BillingModeSummary{BillingMode: ptr(t.Billing)}
 		if !t.BillingChanged.IsZero() {
 			d.BillingModeSummary.LastUpdateToPayPerRequestDateTime = ptr(t.BillingChanged)

@@ -133,8 +133,12 @@ type tableMeta struct {
 	Key      keySchema `json:"key"`
 	AttrDefs []keyAttr `json:"attrs"`
 
-	Billing            string    `json:"billing"`
-	BillingChanged     time.Time `json:"billingChanged,omitzero"`
+	Billing        string    `json:"billing"`
+	BillingChanged time.Time `json:"billingChanged,omitzero"`
+	// WasOnDemand records that a table now provisioned was created on
+	// demand: DescribeTable keeps a BillingModeSummary for any table that
+	// has been on demand.
+	WasOnDemand        bool      `json:"wasOnDemand,omitempty"`
 	RCU                int64     `json:"rcu,omitempty"`
 	WCU                int64     `json:"wcu,omitempty"`
 	LastIncrease       time.Time `json:"lastIncrease,omitzero"`

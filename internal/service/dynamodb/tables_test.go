@@ -307,6 +307,26 @@ func TestUpdateTableSettings(t *testing.T) {
 		t.Fatalf("billing %+v %+v", d.BillingModeSummary, d.ProvisionedThroughput)
 	}
 
+	// Back to provisioned: a table that has been on demand keeps its
+	// billing summary, which now says PROVISIONED.
+	if _, err := s.UpdateTable(bg, &dynamodbapi.UpdateTableInput{TableName: ptr("Prov"), BillingMode: ptr("PROVISIONED"),
+		ProvisionedThroughput: &dynamodbapi.ProvisionedThroughput{ReadCapacityUnits: ptr(int64(3)), WriteCapacityUnits: ptr(int64(4))}}); err != nil {
+		t.Fatal(err)
+	}
+	d = mustDescribe(t, s, "Prov")
+	if d.BillingModeSummary == nil || *d.BillingModeSummary.BillingMode != "PROVISIONED" || d.BillingModeSummary.LastUpdateToPayPerRequestDateTime == nil ||
+		*d.ProvisionedThroughput.ReadCapacityUnits != 3 {
+		t.Fatalf("billing after switching back %+v %+v", d.BillingModeSummary, d.ProvisionedThroughput)
+	}
+	mustCreate(t, s, onDemand("OnDemandFirst", ks("id"), defs("id", "S")))
+	if _, err := s.UpdateTable(bg, &dynamodbapi.UpdateTableInput{TableName: ptr("OnDemandFirst"), BillingMode: ptr("PROVISIONED"),
+		ProvisionedThroughput: &dynamodbapi.ProvisionedThroughput{ReadCapacityUnits: ptr(int64(1)), WriteCapacityUnits: ptr(int64(1))}}); err != nil {
+		t.Fatal(err)
+	}
+	if d := mustDescribe(t, s, "OnDemandFirst"); d.BillingModeSummary == nil || *d.BillingModeSummary.BillingMode != "PROVISIONED" {
+		t.Fatalf("billing of a table created on demand, now provisioned: %+v", d.BillingModeSummary)
+	}
+
 	// Streams: on, off, on again with a new label.
 	on := &dynamodbapi.StreamSpecification{StreamEnabled: ptr(true), StreamViewType: ptr("KEYS_ONLY")}
 	if _, err := s.UpdateTable(bg, &dynamodbapi.UpdateTableInput{TableName: ptr("Prov"), StreamSpecification: on}); err != nil {

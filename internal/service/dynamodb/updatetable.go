@@ -70,6 +70,7 @@ func (s *Service) UpdateTable(ctx context.Context, in *dynamodbapi.UpdateTableIn
 			return err
 		}
 		desc.TableStatus = ptr(statusUpdating)
+		answerIndexChanges(desc, cur, t, created)
 		return nil
 	})
 	if err != nil {
@@ -79,6 +80,29 @@ func (s *Service) UpdateTable(ctx context.Context, in *dynamodbapi.UpdateTableIn
 		s.goWork(func(ctx context.Context) { s.backfill(ctx, ref) })
 	}
 	return &dynamodbapi.UpdateTableOutput{TableDescription: desc}, nil
+}
+
+// answerIndexChanges makes UpdateTable's answer show its index changes as
+// DynamoDB's does at the moment of the request: a new index CREATING (even
+// one already filled, which DescribeTable reports ACTIVE), a deleted one
+// DELETING.
+func answerIndexChanges(desc *dynamodbapi.TableDescription, before, after *tableMeta, created []*indexMeta) {
+	for i := range desc.GlobalSecondaryIndexes {
+		g := &desc.GlobalSecondaryIndexes[i]
+		for _, ix := range created {
+			if ix.Name == deref(g.IndexName) {
+				g.IndexStatus, g.Backfilling = ptr(statusCreating), ptr(ix.Backfilling)
+			}
+		}
+	}
+	old := describeStatic(before)
+	for i, ix := range before.GSIs {
+		if after.index(ix.Name) == nil {
+			g := old.GlobalSecondaryIndexes[i]
+			g.IndexStatus, g.Backfilling = ptr(statusDeleting), nil
+			desc.GlobalSecondaryIndexes = append(desc.GlobalSecondaryIndexes, g)
+		}
+	}
 }
 
 // applyTableSettings applies the table-level parts of an UpdateTable.
@@ -101,6 +125,7 @@ func (s *Service) applyTableSettings(tx storage.Tx, t *tableMeta, in *dynamodbap
 		}
 	case t.Billing == billingOnDemand:
 		// Switching to provisioned: the table and every index need units.
+		t.WasOnDemand = true
 		rcu, wcu, err := throughputOf(in.ProvisionedThroughput, billingProvisioned, "")
 		if err != nil {
 			return err

@@ -246,9 +246,14 @@ func TestBackfillNewIndex(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			status := *out.TableDescription.GlobalSecondaryIndexes[0].IndexStatus
-			if inline != (status == "ACTIVE") {
-				t.Fatalf("index status %s", status)
+			// The answer says CREATING, as DynamoDB's does, whether the
+			// index was filled inline or is being filled in the background.
+			answered := out.TableDescription.GlobalSecondaryIndexes[0]
+			if *answered.IndexStatus != "CREATING" || answered.Backfilling == nil || *answered.Backfilling == inline {
+				t.Fatalf("index status %s, backfilling %v", *answered.IndexStatus, answered.Backfilling)
+			}
+			if status := *mustDescribe(t, s, "Bfl").GlobalSecondaryIndexes[0].IndexStatus; inline != (status == "ACTIVE") {
+				t.Fatalf("described index status %s", status)
 			}
 			s.workers.Wait() // the background backfill, if any
 			// Writes after the backfill keep the index.
@@ -263,10 +268,15 @@ func TestBackfillNewIndex(t *testing.T) {
 				t.Fatalf("AttributeDefinitions %v", d.AttributeDefinitions)
 			}
 
-			// Deleting the index drops its definition and purges its entries.
-			if _, err := s.UpdateTable(bg, &dynamodbapi.UpdateTableInput{TableName: ptr("Bfl"),
-				GlobalSecondaryIndexUpdates: []dynamodbapi.GlobalSecondaryIndexUpdate{{Delete: &dynamodbapi.DeleteGlobalSecondaryIndexAction{IndexName: ptr("byG")}}}}); err != nil {
+			// Deleting the index drops its definition and purges its entries;
+			// the answer shows it DELETING, as DynamoDB's does.
+			out, err = s.UpdateTable(bg, &dynamodbapi.UpdateTableInput{TableName: ptr("Bfl"),
+				GlobalSecondaryIndexUpdates: []dynamodbapi.GlobalSecondaryIndexUpdate{{Delete: &dynamodbapi.DeleteGlobalSecondaryIndexAction{IndexName: ptr("byG")}}}})
+			if err != nil {
 				t.Fatal(err)
+			}
+			if g := out.TableDescription.GlobalSecondaryIndexes; len(g) != 1 || *g[0].IndexName != "byG" || *g[0].IndexStatus != "DELETING" {
+				t.Fatalf("UpdateTable's answer after a delete: %+v", g)
 			}
 			s.purge(bg)
 			if d := mustDescribe(t, s, "Bfl"); len(d.GlobalSecondaryIndexes) != 0 || len(d.AttributeDefinitions) != 1 {
