@@ -557,3 +557,8 @@ func TestDynamoDBCLIBatchTransactPartiQL(t *testing.T) {
 		t.Fatalf("batch-execute-statement %+v", batch)
 	}
 }
+
+func TestDynamoDBBoto3Checks(t *testing.T) {
+	boto3Cases(t, "dynamodb_checks.py", "decimals", "paginators", "update_table_indexes", "transactions", "consumed_capacity",
+		"query_filter_on_key", "client_errors")
+}
