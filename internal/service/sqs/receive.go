@@ -91,8 +91,9 @@ func receiveParamsOf(in *sqsapi.ReceiveMessageInput) (*receiveParams, error) {
 	return p, nil
 }
 
-// ReceiveMessage returns up to MaxNumberOfMessages messages (an empty list,
-// not none, when there are none, as SQS's JSON answers), waiting up to
+// ReceiveMessage returns up to MaxNumberOfMessages messages (no Messages
+// member at all when there are none, as SQS answers in both protocols:
+// boto3 users test `"Messages" not in response`), waiting up to
 // WaitTimeSeconds (or the queue's ReceiveMessageWaitTimeSeconds) for one to
 // arrive. A waiting call sleeps on the queue's wake channel, which every
 // commit that makes a message receivable closes, and on a timer for the
@@ -108,7 +109,7 @@ func (s *Service) ReceiveMessage(ctx context.Context, in *sqsapi.ReceiveMessageI
 		if err != nil {
 			if !first && sqsapi.ErrQueueDoesNotExist.Is(err) {
 				// The queue went away while we waited.
-				return &sqsapi.ReceiveMessageOutput{Messages: []sqsapi.Message{}}, nil
+				return &sqsapi.ReceiveMessageOutput{}, nil
 			}
 			return nil, err
 		}
@@ -124,7 +125,7 @@ func (s *Service) ReceiveMessage(ctx context.Context, in *sqsapi.ReceiveMessageI
 			deadline = now.Add(time.Duration(wait) * time.Second)
 		}
 		if !now.Before(deadline) {
-			return &sqsapi.ReceiveMessageOutput{Messages: []sqsapi.Message{}}, nil
+			return &sqsapi.ReceiveMessageOutput{}, nil
 		}
 		sleep := deadline.Sub(now)
 		if r.nextAt > 0 {
@@ -137,7 +138,7 @@ func (s *Service) ReceiveMessage(ctx context.Context, in *sqsapi.ReceiveMessageI
 		case <-r.wake:
 		case <-s.closing:
 			timer.Stop()
-			return &sqsapi.ReceiveMessageOutput{Messages: []sqsapi.Message{}}, nil
+			return &sqsapi.ReceiveMessageOutput{}, nil
 		case <-timer.C:
 		case <-ctx.Done():
 			timer.Stop()
