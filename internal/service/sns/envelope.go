@@ -15,7 +15,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"math/big"
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -313,13 +312,16 @@ func (sg *signer) confirmationJSON(kind, messageID, token, topic, message, subsc
 }
 
 // subscribeURL confirms a subscription through a plain GET of the Nimbus
-// endpoint (the query protocol routes it to ConfirmSubscription).
+// endpoint (the query protocol routes it to ConfirmSubscription). ARNs go
+// in unescaped, as SNS writes them: their characters (letters, digits,
+// ':', '-', '_', '.') are all valid in a query, and a subscriber that
+// compares or parses the URL sees what AWS would send.
 func subscribeURL(endpoint, topic, token string) string {
-	return endpoint + "/?Action=ConfirmSubscription&TopicArn=" + url.QueryEscape(topic) + "&Token=" + token
+	return endpoint + "/?Action=ConfirmSubscription&TopicArn=" + topic + "&Token=" + token
 }
 
 func unsubscribeURL(endpoint, subARN string) string {
-	return endpoint + "/?Action=Unsubscribe&SubscriptionArn=" + url.QueryEscape(subARN)
+	return endpoint + "/?Action=Unsubscribe&SubscriptionArn=" + subARN
 }
 
 // lambdaEvent is the event a Lambda subscription's function receives.

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
-	"strings"
 	"testing"
 
 	"github.com/nimbus-cloud/nimbus/internal/api/snsapi"
@@ -216,7 +215,7 @@ func TestHTTPConfirmation(t *testing.T) {
 			t.Errorf("confirmation has no %s: %s", k, req.body)
 		}
 	}
-	wantURL := testEndpoint + "/?Action=ConfirmSubscription&TopicArn=" + strings.ReplaceAll(topic, ":", "%3A") + "&Token=" + conf["Token"]
+	wantURL := testEndpoint + "/?Action=ConfirmSubscription&TopicArn=" + topic + "&Token=" + conf["Token"]
 	if conf["SubscribeURL"] != wantURL {
 		t.Errorf("SubscribeURL %s; want %s", conf["SubscribeURL"], wantURL)
 	}
