@@ -7,8 +7,9 @@ import (
 	"github.com/nimbus-cloud/nimbus/internal/storage"
 )
 
-// purgeBatch is how many entries one purge transaction removes: small
-// enough that a purge never holds the write lock for long.
+// purgeBatch is how many expired entries (idempotency tokens, recovery
+// history) one clean-up transaction removes: small enough that it never
+// holds the write lock for long. Deleted tables go whole (purgeSpace).
 const purgeBatch = 2000
 
 // schedulePurge records key spaces whose entries are to be removed.
